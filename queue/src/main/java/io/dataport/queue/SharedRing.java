@@ -1,0 +1,194 @@
+package io.dataport.queue;
+
+import static io.dataport.queue.RingLayout.*;
+
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+
+/**
+ * The one class that touches shared memory. Every read or write of the ring's region goes through
+ * one method here, one method per kind of access, named after the TLA+ action that performs it in
+ * {@code spec/DataportRing.tla}. The memory-ordering rules live here and nowhere else:
+ *
+ * <ul>
+ *   <li>A side publishes its position with a <b>release</b> store ({@link #publishProducerPosition},
+ *       {@link #publishConsumerPosition}); every plain write it made before (payload, record header,
+ *       padding) is then visible to a peer that reads the position with an <b>acquire</b> load
+ *       ({@link #readProducerPosition}, {@link #readConsumerPosition}).</li>
+ *   <li>Record headers and payload bytes are plain accesses, ordered by those position accesses.</li>
+ *   <li>The creator writes the magic word last, with a release store; an opener reads it first, with
+ *       an acquire load, so a visible magic implies a complete header.</li>
+ * </ul>
+ *
+ * Acquire and release need naturally aligned offsets: every position and header word is 8-byte
+ * aligned by construction of the layout. Indices into the data region are relative to its start;
+ * callers pass only indices they have validated, and the buffer's own bounds check is a second wall.
+ *
+ * <p>The class is deliberately not final: tests subclass it to log each access as a TLA+ action for
+ * trace validation, or to act as a hostile peer. With no subclass loaded the JIT inlines every call.
+ */
+class SharedRing {
+    private static final VarHandle LONGS =
+            MethodHandles.byteBufferViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
+
+    /** The whole mapping: header page then data region, little-endian. */
+    private final ByteBuffer region;
+
+    SharedRing(ByteBuffer region) {
+        if (!region.isDirect()) {
+            throw new IllegalArgumentException("a ring needs a direct or mapped buffer");
+        }
+        this.region = region.duplicate().order(ByteOrder.LITTLE_ENDIAN);
+    }
+
+    /** An anonymous ring in process memory, for tests and in-process use. */
+    static SharedRing allocate(RingConfig config, long tag) {
+        SharedRing ring = new SharedRing(ByteBuffer.allocateDirect((int) config.fileLength()));
+        ring.initialiseHeader(config, 1, tag);
+        return ring;
+    }
+
+    /** Bytes mapped, header page included. */
+    int regionLength() {
+        return region.capacity();
+    }
+
+    // ---- header page: written once by the creator, validated by every opener ----
+
+    void initialiseHeader(RingConfig config, long creationEpoch, long tag) {
+        region.putInt(VERSION_OFFSET, LAYOUT_VERSION);
+        region.putInt(HEADER_LENGTH_OFFSET, HEADER_LENGTH);
+        region.putLong(CAPACITY_OFFSET, config.capacity());
+        region.putInt(MAX_RECORD_LENGTH_OFFSET, config.maxRecordLength());
+        region.putLong(CREATION_EPOCH_OFFSET, creationEpoch);
+        region.putLong(TAG_OFFSET, tag);
+        LONGS.setRelease(region, MAGIC_OFFSET, MAGIC);
+    }
+
+    long readMagic() {
+        return (long) LONGS.getAcquire(region, MAGIC_OFFSET);
+    }
+
+    int readLayoutVersion() {
+        return region.getInt(VERSION_OFFSET);
+    }
+
+    int readHeaderLength() {
+        return region.getInt(HEADER_LENGTH_OFFSET);
+    }
+
+    long readCapacity() {
+        return region.getLong(CAPACITY_OFFSET);
+    }
+
+    int readMaxRecordLength() {
+        return region.getInt(MAX_RECORD_LENGTH_OFFSET);
+    }
+
+    long readCreationEpoch() {
+        return region.getLong(CREATION_EPOCH_OFFSET);
+    }
+
+    long readTag() {
+        return region.getLong(TAG_OFFSET);
+    }
+
+    // ---- positions and epochs (TLA+: Publish*/Refresh*/Attach*) ----
+
+    long readProducerPosition() {
+        return (long) LONGS.getAcquire(region, PRODUCER_POSITION_OFFSET);
+    }
+
+    void publishProducerPosition(long position) {
+        LONGS.setRelease(region, PRODUCER_POSITION_OFFSET, position);
+    }
+
+    long readConsumerPosition() {
+        return (long) LONGS.getAcquire(region, CONSUMER_POSITION_OFFSET);
+    }
+
+    void publishConsumerPosition(long position) {
+        LONGS.setRelease(region, CONSUMER_POSITION_OFFSET, position);
+    }
+
+    /** Marks a new incarnation of the producer; returns the new epoch. */
+    long advanceProducerEpoch() {
+        long epoch = (long) LONGS.getAcquire(region, PRODUCER_EPOCH_OFFSET) + 1;
+        LONGS.setRelease(region, PRODUCER_EPOCH_OFFSET, epoch);
+        return epoch;
+    }
+
+    /** Marks a new incarnation of the consumer; returns the new epoch. */
+    long advanceConsumerEpoch() {
+        long epoch = (long) LONGS.getAcquire(region, CONSUMER_EPOCH_OFFSET) + 1;
+        LONGS.setRelease(region, CONSUMER_EPOCH_OFFSET, epoch);
+        return epoch;
+    }
+
+    long readProducerEpoch() {
+        return (long) LONGS.getAcquire(region, PRODUCER_EPOCH_OFFSET);
+    }
+
+    long readConsumerEpoch() {
+        return (long) LONGS.getAcquire(region, CONSUMER_EPOCH_OFFSET);
+    }
+
+    // ---- records (TLA+: WritePadding, WriteRecordHeader, ReadRecordHeader) ----
+
+    void writePadding(int index, int length) {
+        region.putLong(HEADER_LENGTH + index, packHeader(length, PADDING_TYPE));
+    }
+
+    void writeRecordHeader(int index, int length, int type) {
+        region.putLong(HEADER_LENGTH + index, packHeader(length, type));
+    }
+
+    /** One 64-bit read of a record header: the caller decodes and validates this single snapshot. */
+    long readRecordHeader(int index) {
+        return region.getLong(HEADER_LENGTH + index);
+    }
+
+    // ---- payload (TLA+: WritePayload, ReadPayload); offsets are data-region indices ----
+
+    void writePayload(int index, byte[] src, int srcOffset, int length) {
+        region.put(HEADER_LENGTH + index, src, srcOffset, length);
+    }
+
+    void writePayload(int index, ByteBuffer src, int srcOffset, int length) {
+        region.put(HEADER_LENGTH + index, src, srcOffset, length);
+    }
+
+    void writePayloadByte(int index, byte value) {
+        region.put(HEADER_LENGTH + index, value);
+    }
+
+    void writePayloadInt(int index, int value) {
+        region.putInt(HEADER_LENGTH + index, value);
+    }
+
+    void writePayloadLong(int index, long value) {
+        region.putLong(HEADER_LENGTH + index, value);
+    }
+
+    void readPayload(int index, byte[] dst, int dstOffset, int length) {
+        region.get(HEADER_LENGTH + index, dst, dstOffset, length);
+    }
+
+    void readPayload(int index, ByteBuffer dst, int dstOffset, int length) {
+        dst.put(dstOffset, region, HEADER_LENGTH + index, length);
+    }
+
+    byte readPayloadByte(int index) {
+        return region.get(HEADER_LENGTH + index);
+    }
+
+    int readPayloadInt(int index) {
+        return region.getInt(HEADER_LENGTH + index);
+    }
+
+    long readPayloadLong(int index) {
+        return region.getLong(HEADER_LENGTH + index);
+    }
+}

@@ -1,0 +1,168 @@
+package io.dataport.queue;
+
+import static io.dataport.queue.RingLayout.*;
+import static org.junit.jupiter.api.Assertions.*;
+
+import java.util.SplittableRandom;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.function.Executable;
+
+/** A peer that writes nonsense into the shared region poisons our end with one clear exception. */
+class HostilePeerTest {
+
+    @Test
+    void producerPositionThatIsMisalignedIsRefused() {
+        TestRing ring = new TestRing(1024, 256);
+        ring.shared.publishProducerPosition(12);
+        assertPoisoned(ring.consumer, () -> ring.consumer.poll(r -> fail(), 10), "misaligned");
+    }
+
+    @Test
+    void producerPositionMoreThanTheCapacityAheadIsRefused() {
+        TestRing ring = new TestRing(1024, 256);
+        ring.shared.publishProducerPosition(1032);
+        assertPoisoned(ring.consumer, () -> ring.consumer.poll(r -> fail(), 10), "capacity");
+    }
+
+    @Test
+    void producerPositionThatMovesBackIsRefused() {
+        TestRing ring = new TestRing(1024, 256);
+        ring.producer.offer(new byte[8]);
+        ring.drain();
+        ring.shared.publishProducerPosition(-8);
+        assertPoisoned(ring.consumer, () -> ring.consumer.poll(r -> fail(), 10), "moved back");
+    }
+
+    @Test
+    void recordLongerThanTheMaximumIsRefused() {
+        TestRing ring = new TestRing(1024, 256);
+        ring.shared.writeRecordHeader(0, 257, 0);
+        ring.shared.publishProducerPosition(512);
+        assertPoisoned(ring.consumer, () -> ring.consumer.poll(r -> fail(), 10), "length 257");
+    }
+
+    @Test
+    void negativeLengthAndReservedTypesAreRefused() {
+        TestRing ring = new TestRing(1024, 256);
+        ring.shared.writeRecordHeader(0, -8, 0);
+        ring.shared.publishProducerPosition(64);
+        assertPoisoned(ring.consumer, () -> ring.consumer.poll(r -> fail(), 10), "length -8");
+        TestRing typed = new TestRing(1024, 256);
+        typed.shared.writeRecordHeader(0, 8, -2);
+        typed.shared.publishProducerPosition(64);
+        assertPoisoned(typed.consumer, () -> typed.consumer.poll(r -> fail(), 10), "type -2");
+    }
+
+    @Test
+    void recordBeyondThePublishedPositionIsRefused() {
+        TestRing ring = new TestRing(1024, 256);
+        ring.shared.writeRecordHeader(0, 100, 0);          // 112 bytes, but only 64 published
+        ring.shared.publishProducerPosition(64);
+        assertPoisoned(ring.consumer, () -> ring.consumer.poll(r -> fail(), 10), "crosses");
+    }
+
+    @Test
+    void recordCrossingTheRegionEndIsRefusedAndValidRecordsBeforeItAreDelivered() {
+        TestRing ring = new TestRing(256, 120);
+        ring.producer.offer(new byte[120]);
+        ring.producer.offer(new byte[96]);                  // ends at 232
+        ring.drain();
+        ring.producer.offer(new byte[8]);                   // [232, 248)
+        ring.shared.writeRecordHeader(248, 16, 0);          // 24 bytes from 248: crosses 256
+        ring.shared.publishProducerPosition(232 + 16 + 24);
+        int[] delivered = {0};
+        assertPoisoned(ring.consumer, () -> ring.consumer.poll(r -> delivered[0]++, 10), "crosses");
+        assertEquals(1, delivered[0], "the valid record before the bad one was delivered");
+        assertEquals(248, ring.consumer.position(), "and only it was consumed");
+    }
+
+    @Test
+    void paddingThatDoesNotRunToTheRegionEndIsRefused() {
+        TestRing ring = new TestRing(256, 120);
+        ring.shared.writePadding(0, 16);
+        ring.shared.publishProducerPosition(256);
+        assertPoisoned(ring.consumer, () -> ring.consumer.poll(r -> fail(), 10), "padding");
+    }
+
+    @Test
+    void consumerPositionThatPassesTheProducerIsRefused() {
+        TestRing ring = new TestRing(256, 120);
+        ring.producer.offer(new byte[120]);
+        ring.producer.offer(new byte[120]);
+        ring.shared.publishConsumerPosition(264);
+        assertPoisoned(ring.producer, () -> ring.producer.tryClaim(8), "passed the producer");
+    }
+
+    @Test
+    void consumerPositionThatMovesBackOrIsMisalignedIsRefused() {
+        TestRing ring = new TestRing(256, 120);
+        ring.producer.offer(new byte[120]);
+        ring.producer.offer(new byte[120]);
+        ring.shared.publishConsumerPosition(-128);
+        assertPoisoned(ring.producer, () -> ring.producer.tryClaim(8), "moved back");
+        TestRing other = new TestRing(256, 120);
+        other.producer.offer(new byte[120]);
+        other.producer.offer(new byte[120]);
+        other.shared.publishConsumerPosition(3);
+        assertPoisoned(other.producer, () -> other.producer.offer(new byte[1]), "misaligned");
+    }
+
+    @Test
+    void attachingToInconsistentPositionsIsRefused() {
+        TestRing ring = new TestRing(256, 120);
+        ring.shared.publishProducerPosition(1024);
+        RingCorruptedException e = assertThrows(RingCorruptedException.class,
+                () -> new RingConsumer(ring.shared, ring.config, null));
+        assertTrue(e.getMessage().contains("1024"), e.getMessage());
+        assertThrows(RingCorruptedException.class, () -> new RingProducer(ring.shared, ring.config, null));
+    }
+
+    /**
+     * A producer that writes random headers, garbage and positions: the consumer returns only
+     * records inside what was published, or throws RingCorruptedException; never anything else.
+     */
+    @Test
+    void randomGarbageNeverEscapesAsAnotherException() {
+        SplittableRandom random = new SplittableRandom(7);
+        int poisoned = 0;
+        for (int round = 0; round < 20_000; round++) {
+            TestRing ring = new TestRing(256, 120);
+            int records = random.nextInt(4);
+            for (int i = 0; i < records; i++) {
+                ring.producer.offer(new byte[random.nextInt(120)]);
+            }
+            ring.drain();
+            for (int w = 0; w < 4; w++) {
+                int index = random.nextInt(32) * 8;
+                ring.shared.writeRecordHeader(index, random.nextInt(300) - 20, random.nextInt(6) - 3);
+            }
+            long start = ring.consumer.position();
+            long published = start + (random.nextInt(80) - 8) * 4L;
+            ring.shared.publishProducerPosition(published);
+            try {
+                for (int polls = 0; polls < 10; polls++) {
+                    ring.consumer.poll(r -> {
+                        assertTrue(r.length() >= 0 && r.length() <= 120);
+                        assertTrue(r.type() >= 0);
+                        r.getBytes(0, new byte[r.length()], 0, r.length());
+                    }, 1 + random.nextInt(4));
+                }
+                long consumed = ring.consumer.position() - start;
+                assertTrue(consumed >= 0 && consumed <= published - start, "consumed within what was published");
+            } catch (RingCorruptedException expected) {
+                poisoned++;
+                assertTrue(ring.consumer.isPoisoned());
+            }
+        }
+        assertTrue(poisoned > 1000, "the garbage really was hostile: " + poisoned);
+    }
+
+    private static void assertPoisoned(RingEnd end, Executable call, String expectedWords) {
+        RingCorruptedException first = assertThrows(RingCorruptedException.class, call);
+        assertTrue(first.getMessage().contains(expectedWords),
+                "message should name the problem (" + expectedWords + "): " + first.getMessage());
+        assertTrue(end.isPoisoned());
+        RingCorruptedException again = assertThrows(RingCorruptedException.class, call);
+        assertEquals(first.getMessage(), again.getMessage(), "every later call fails the same way");
+    }
+}

@@ -1,0 +1,51 @@
+package io.dataport.queue;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.net.URL;
+import java.net.URLClassLoader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import javax.tools.JavaCompiler;
+import javax.tools.ToolProvider;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Compiles the README's Java example against the library and runs it. */
+class ReadmeExampleTest {
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void readmeExampleCompilesAndRuns() throws Exception {
+        String readme = Files.readString(Path.of("..", "README.md"));
+        Matcher block = Pattern.compile("```java\\n(.*?)```", Pattern.DOTALL).matcher(readme);
+        assertTrue(block.find(), "the README has a java block");
+        Path source = dir.resolve("Example.java");
+        Files.writeString(source, block.group(1));
+
+        JavaCompiler javac = ToolProvider.getSystemJavaCompiler();
+        String classes = Path.of(RingFile.class.getProtectionDomain().getCodeSource().getLocation().toURI()).toString();
+        ByteArrayOutputStream errors = new ByteArrayOutputStream();
+        int status = javac.run(null, null, errors, "-cp", classes, "-d", dir.toString(), source.toString());
+        assertEquals(0, status, "the README example compiles: " + errors);
+
+        PrintStream out = System.out;
+        ByteArrayOutputStream printed = new ByteArrayOutputStream();
+        try (URLClassLoader loader = new URLClassLoader(new URL[] {dir.toUri().toURL()}, getClass().getClassLoader())) {
+            System.setOut(new PrintStream(printed, true, StandardCharsets.UTF_8));
+            loader.loadClass("Example").getMethod("main", String[].class).invoke(null, (Object) new String[0]);
+        } finally {
+            System.setOut(out);
+        }
+        assertEquals(List.of("16 bytes, type 0", "5 bytes, type 0", "2 records"),
+                printed.toString(StandardCharsets.UTF_8).lines().toList());
+    }
+}

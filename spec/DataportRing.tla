@@ -1,0 +1,444 @@
+----------------------------- MODULE DataportRing -----------------------------
+(***************************************************************************)
+(* The Dataport SPSC ring of variable-length records, at the granularity   *)
+(* of its shared-memory accesses: every read or write of shared memory     *)
+(* (one SharedRing accessor call in Java) is one step; purely local        *)
+(* computation is folded into the neighbouring shared access.              *)
+(*                                                                         *)
+(* Unit: one 8-byte slot.  A record is one header slot + payload slots;    *)
+(* it never crosses the end of the data region: a record that does not     *)
+(* fit before the end is preceded by a padding record covering            *)
+(* [index, CAPACITY).  Positions are free-running counters modulo POSMOD   *)
+(* (a multiple of CAPACITY standing for 2^64) and are only ever compared   *)
+(* through Dist, the wrap-safe difference Java computes with `a - b` on    *)
+(* longs.  Action names are the Java method names (docs/verification.md).  *)
+(*                                                                         *)
+(* Crashes: either side may crash before any step (its private state is    *)
+(* lost) and re-attach from shared memory.  A record is committed          *)
+(* (abstract Enqueue) when PublishProducerPosition makes it visible and    *)
+(* acknowledged (abstract Dequeue) when PublishConsumerPosition releases   *)
+(* it; see docs/decisions/0101..0106.                                      *)
+(***************************************************************************)
+EXTENDS Naturals, Sequences, FiniteSets
+
+CONSTANTS
+    CAPACITY,   \* data region size in slots (a power of two)
+    POSMOD,     \* positions are counters modulo POSMOD
+    SIZES,      \* record sizes in slots, header included
+    MAXBATCH,   \* records the producer may commit before one publish
+    LIMIT,      \* the consumer's poll limit (records per batch)
+    IDMOD,      \* ghost record ids are sequence numbers modulo IDMOD
+    MAXCRASH    \* crashes per side (bounded: fairness never relies on them)
+
+MaxLen == CHOOSE m \in SIZES : \A s \in SIZES : s <= m
+
+ASSUME /\ CAPACITY \in Nat \ {0}
+       /\ POSMOD \in Nat /\ POSMOD % CAPACITY = 0 /\ POSMOD >= 2 * CAPACITY
+       /\ SIZES \subseteq 1..CAPACITY /\ SIZES # {}
+       /\ MAXBATCH \in Nat \ {0}
+       /\ LIMIT \in Nat \ {0}
+       /\ IDMOD \in Nat /\ IDMOD > LIMIT /\ IDMOD > MAXBATCH
+       /\ MAXCRASH \in Nat
+
+VARIABLES
+    \* ---- shared memory -------------------------------------------------
+    buf,                    \* the data region: one cell per slot
+    producerPosition,       \* published by the producer (release store)
+    consumerPosition,       \* published by the consumer (release store)
+    \* ---- producer private (RingProducer) --------------------------------
+    ppc,                    \* "idle" | "full" | "pad" | "claimed" | "down" | "poisoned"
+    tail,                   \* its own position, committed-but-unpublished records included
+    cachedConsumerPosition,
+    claimSize,              \* size of the open (or wanted, in "full") claim
+    written,                \* payload slots of the open claim written so far
+    unpub,                  \* records committed (header written) but not yet published
+    \* ---- consumer private (RingConsumer) --------------------------------
+    cpc,                    \* "poll" | "payload" | "publish" | "down" | "poisoned"
+    head,                   \* its own position
+    cachedProducerPosition,
+    batch,                  \* ids of the records handed to the handler since the last publish
+    hdr,                    \* the header read once by ReadRecordHeader (+ ghost: payload ok so far)
+    rd,                     \* payload slots of the current record read so far
+    \* ---- ghost / history (not in memory) --------------------------------
+    pubCount,               \* records ever published, mod IDMOD (the next record's id base)
+    ackCount,               \* records ever acknowledged, mod IDMOD
+    pCrashes, cCrashes
+
+shared    == <<buf, producerPosition, consumerPosition>>
+prodVars  == <<ppc, tail, cachedConsumerPosition, claimSize, written, unpub>>
+consVars  == <<cpc, head, cachedProducerPosition, batch, hdr, rd>>
+ghostVars == <<pubCount, ackCount, pCrashes, cCrashes>>
+vars      == <<shared, prodVars, consVars, ghostVars>>
+
+-----------------------------------------------------------------------------
+Slots == 0..CAPACITY-1
+Pos   == 0..POSMOD-1
+Ids   == 0..IDMOD-1
+
+\* A slot's content.  "G": never written (the file is zero-filled); "H": a
+\* record header (length, type) of record `id`; "D": a padding header; "P":
+\* a payload slot of record `id`.  Stale cells of earlier laps stay as they are.
+Cell     == [k : {"G", "H", "D", "P"}, id : Ids, size : 0..CAPACITY]
+Garbage  == [k |-> "G", id |-> 0, size |-> 0]
+Header(i, s) == [k |-> "H", id |-> i, size |-> s]
+Padding(s)   == [k |-> "D", id |-> 0, size |-> s]
+Payload(i)   == [k |-> "P", id |-> i, size |-> 0]
+NoHdr    == [id |-> 0, size |-> 0, ok |-> TRUE]
+BadId    == IDMOD   \* delivered in place of an id when the payload read was not the committed one
+
+Dist(a, b) == (b - a + POSMOD) % POSMOD     \* b - a of the free-running counters
+Add(a, n)  == (a + n) % POSMOD
+Idx(p)     == p % CAPACITY                   \* pos & (capacity - 1)
+ToEnd(p)   == CAPACITY - Idx(p)
+Need(p, s) == IF s <= ToEnd(p) THEN s ELSE ToEnd(p) + s   \* exact fit: no padding
+
+NextId == (pubCount + unpub) % IDMOD        \* ghost: id of the record being written
+
+-----------------------------------------------------------------------------
+Init ==
+    /\ buf = [i \in Slots |-> Garbage]
+    /\ producerPosition = 0 /\ consumerPosition = 0
+    /\ ppc = "idle" /\ tail = 0 /\ cachedConsumerPosition = 0
+    /\ claimSize = 0 /\ written = 0 /\ unpub = 0
+    /\ cpc = "poll" /\ head = 0 /\ cachedProducerPosition = 0
+    /\ batch = <<>> /\ hdr = NoHdr /\ rd = 0
+    /\ pubCount = 0 /\ ackCount = 0 /\ pCrashes = 0 /\ cCrashes = 0
+
+-----------------------------------------------------------------------------
+(***************************** RingProducer ********************************)
+
+RoomFor(cache, s) == Dist(cache, tail) + Need(tail, s) <= CAPACITY
+
+OpenClaim(s) ==
+    /\ claimSize' = s
+    /\ written' = 0
+    /\ ppc' = IF s > ToEnd(tail) THEN "pad" ELSE "claimed"
+
+\* RingProducer.tryClaim(length), the part that uses only the cached consumer
+\* position (no shared access).  When the cache says "no room" the producer
+\* goes to "full": it re-reads the consumer position (RefreshConsumerPosition)
+\* and retries the same length until it fits.
+TryClaim(s) ==
+    /\ ppc = "idle"
+    /\ unpub < MAXBATCH
+    /\ IF RoomFor(cachedConsumerPosition, s)
+       THEN OpenClaim(s)
+       ELSE /\ ppc' = "full" /\ claimSize' = s /\ written' = 0
+    /\ UNCHANGED <<shared, tail, cachedConsumerPosition, unpub, consVars, ghostVars>>
+
+\* RingProducer.refreshConsumerPosition() [SharedRing.readConsumerPosition,
+\* acquire], then tryClaim's re-check.  A re-read returning the cached value
+\* changes nothing and is left out (the retry loop is a wait), so that a
+\* producer that can never get room shows up as a deadlock.
+ValidConsumerPosition(c) ==
+    /\ Dist(cachedConsumerPosition, c) <= Dist(cachedConsumerPosition, tail) \* monotone, not past tail
+    /\ Dist(c, tail) <= CAPACITY
+
+RefreshConsumerPosition ==
+    /\ ppc = "full"
+    /\ consumerPosition # cachedConsumerPosition
+    /\ LET c == consumerPosition IN
+       IF ValidConsumerPosition(c)
+       THEN /\ cachedConsumerPosition' = c
+            /\ IF RoomFor(c, claimSize) THEN OpenClaim(claimSize)
+                                        ELSE UNCHANGED <<ppc, claimSize, written>>
+       ELSE /\ ppc' = "poisoned"
+            /\ UNCHANGED <<cachedConsumerPosition, claimSize, written>>
+    /\ UNCHANGED <<shared, tail, unpub, consVars, ghostVars>>
+
+\* Inside tryClaim: the record does not fit before the end.
+\* [SharedRing.writePadding]
+WritePadding ==
+    /\ ppc = "pad"
+    /\ buf' = [buf EXCEPT ![Idx(tail)] = Padding(ToEnd(tail))]
+    /\ tail' = Add(tail, ToEnd(tail))
+    /\ ppc' = "claimed"
+    /\ UNCHANGED <<producerPosition, consumerPosition, cachedConsumerPosition,
+                   claimSize, written, unpub, consVars, ghostVars>>
+
+\* One payload slot through the claim flyweight [SharedRing payload write].
+WritePayload ==
+    /\ ppc = "claimed"
+    /\ written < claimSize - 1
+    /\ buf' = [buf EXCEPT ![Idx(tail) + 1 + written] = Payload(NextId)]
+    /\ written' = written + 1
+    /\ UNCHANGED <<producerPosition, consumerPosition, ppc, tail,
+                   cachedConsumerPosition, claimSize, unpub, consVars, ghostVars>>
+
+\* RingProducer.commit()/commitBatched(), first half [SharedRing.writeRecordHeader]:
+\* the local commit.  tail moves; nothing is visible to the consumer yet.
+WriteRecordHeader ==
+    /\ ppc = "claimed"
+    /\ written = claimSize - 1
+    /\ buf' = [buf EXCEPT ![Idx(tail)] = Header(NextId, claimSize)]
+    /\ tail' = Add(tail, claimSize)
+    /\ unpub' = unpub + 1
+    /\ ppc' = "idle" /\ claimSize' = 0 /\ written' = 0
+    /\ UNCHANGED <<producerPosition, consumerPosition, cachedConsumerPosition,
+                   consVars, ghostVars>>
+
+\* RingProducer.commit() second half / RingProducer.publish()
+\* [SharedRing.publishProducerPosition, release].  Abstract Enqueue.
+\* Also allowed while waiting for room ("full"): a producer that waits with
+\* unpublished records must publish them first (mutant BatchNotFlushed).
+PublishProducerPosition ==
+    /\ ppc \in {"idle", "full"}
+    /\ tail # producerPosition
+    /\ producerPosition' = tail
+    /\ pubCount' = (pubCount + unpub) % IDMOD
+    /\ unpub' = 0
+    /\ UNCHANGED <<buf, consumerPosition, ppc, tail, cachedConsumerPosition,
+                   claimSize, written, consVars, ackCount, pCrashes, cCrashes>>
+
+\* RingProducer.abort(): the application drops its open claim.  A padding
+\* already written stays (tail includes it) and is published with the next record.
+Abort ==
+    /\ ppc = "claimed"
+    /\ ppc' = "idle" /\ claimSize' = 0 /\ written' = 0
+    /\ UNCHANGED <<shared, tail, cachedConsumerPosition, unpub, consVars, ghostVars>>
+
+-----------------------------------------------------------------------------
+(***************************** RingConsumer ********************************)
+(* One call of RingConsumer.poll(handler, LIMIT) is a loop over these.     *)
+
+BatchPending == batch # <<>> \/ head # consumerPosition
+
+\* [SharedRing.readProducerPosition, acquire], only when head has caught up
+\* with the cache.  Still empty: poll ends (publishing if it did any work);
+\* an empty poll with nothing to publish changes nothing and is left out.
+ValidProducerPosition(p) ==
+    /\ Dist(cachedProducerPosition, p) <= CAPACITY   \* monotone
+    /\ Dist(head, p) <= CAPACITY                     \* within capacity of ours
+
+RefreshProducerPosition ==
+    /\ cpc = "poll"
+    /\ head = cachedProducerPosition
+    /\ producerPosition # cachedProducerPosition \/ BatchPending
+    /\ LET p == producerPosition IN
+       IF ~ValidProducerPosition(p)
+       THEN cpc' = "poisoned" /\ UNCHANGED cachedProducerPosition
+       ELSE IF p = head
+            THEN cpc' = "publish" /\ UNCHANGED cachedProducerPosition
+            ELSE cachedProducerPosition' = p /\ UNCHANGED cpc
+    /\ UNCHANGED <<shared, prodVars, head, batch, hdr, rd, ghostVars>>
+
+\* The record is handed to the handler; ok = its payload was the committed one.
+Deliver(ok) ==
+    /\ batch' = Append(batch, IF ok THEN hdr.id ELSE BadId)
+    /\ head' = Add(head, hdr.size)
+    /\ hdr' = NoHdr /\ rd' = 0
+    /\ cpc' = IF Len(batch) + 1 = LIMIT THEN "publish" ELSE "poll"
+
+\* [SharedRing.readRecordHeader]: the header slot is read ONCE into a local,
+\* then validated: a header or a padding; a padding reaches exactly the end;
+\* a record has a sane length, ends at or before cachedProducerPosition and
+\* does not cross the end.  Any failure poisons the ring (RingCorruptedException).
+ReadRecordHeader ==
+    /\ cpc = "poll"
+    /\ head # cachedProducerPosition
+    /\ LET c     == buf[Idx(head)]
+           avail == Dist(head, cachedProducerPosition)
+       IN CASE c.k = "H" /\ c.size \in 1..MaxLen /\ c.size <= avail
+                         /\ Idx(head) + c.size <= CAPACITY ->
+                    IF c.size = 1   \* header-only record: nothing to read
+                    THEN /\ hdr' = NoHdr
+                         /\ batch' = Append(batch, c.id)
+                         /\ head' = Add(head, 1) /\ rd' = 0
+                         /\ cpc' = IF Len(batch) + 1 = LIMIT THEN "publish" ELSE "poll"
+                    ELSE /\ cpc' = "payload"
+                         /\ hdr' = [id |-> c.id, size |-> c.size, ok |-> TRUE]
+                         /\ rd' = 0
+                         /\ UNCHANGED <<head, batch>>
+            [] c.k = "D" /\ c.size = ToEnd(head) /\ c.size <= avail ->
+                    /\ head' = Add(head, c.size)
+                    /\ UNCHANGED <<cpc, batch, hdr, rd>>
+            [] OTHER ->
+                    /\ cpc' = "poisoned"
+                    /\ UNCHANGED <<head, batch, hdr, rd>>
+    /\ UNCHANGED <<shared, prodVars, cachedProducerPosition, ghostVars>>
+
+\* The handler reads the payload in place, one slot per step; after the last
+\* slot the record counts as delivered and head moves past it (local).
+ReadPayload ==
+    /\ cpc = "payload"
+    /\ rd < hdr.size - 1
+    /\ LET c  == buf[Idx(head) + 1 + rd]
+           ok == hdr.ok /\ c.k = "P" /\ c.id = hdr.id
+       IN IF rd + 1 = hdr.size - 1
+          THEN Deliver(ok)
+          ELSE /\ hdr' = [hdr EXCEPT !.ok = ok]
+               /\ rd' = rd + 1
+               /\ UNCHANGED <<cpc, head, batch>>
+    /\ UNCHANGED <<shared, prodVars, cachedProducerPosition, ghostVars>>
+
+\* End of poll [SharedRing.publishConsumerPosition, release]: once per batch,
+\* never per record.  Abstract Dequeue of the batch.
+PublishConsumerPosition ==
+    /\ cpc = "publish"
+    /\ consumerPosition' = head
+    /\ ackCount' = (ackCount + Len(batch)) % IDMOD
+    /\ batch' = <<>>
+    /\ cpc' = "poll"
+    /\ UNCHANGED <<buf, producerPosition, prodVars, head, cachedProducerPosition,
+                   hdr, rd, pubCount, pCrashes, cCrashes>>
+
+-----------------------------------------------------------------------------
+(***************************** crashes *************************************)
+
+CrashProducer ==
+    /\ ppc \notin {"down", "poisoned"}
+    /\ pCrashes < MAXCRASH
+    /\ ppc' = "down" /\ tail' = 0 /\ cachedConsumerPosition' = 0
+    /\ claimSize' = 0 /\ written' = 0 /\ unpub' = 0
+    /\ pCrashes' = pCrashes + 1
+    /\ UNCHANGED <<shared, consVars, pubCount, ackCount, cCrashes>>
+
+\* RingProducer attach/open: its own position's authoritative copy is the
+\* published one; the consumer's is read and validated like any peer value.
+\* (Two reads; producerPosition cannot change in between: its only writer is
+\* the one attaching.  So one step.)
+AttachProducer ==
+    /\ ppc = "down"
+    /\ IF Dist(consumerPosition, producerPosition) <= CAPACITY
+       THEN /\ ppc' = "idle"
+            /\ tail' = producerPosition
+            /\ cachedConsumerPosition' = consumerPosition
+       ELSE /\ ppc' = "poisoned" /\ UNCHANGED <<tail, cachedConsumerPosition>>
+    /\ UNCHANGED <<shared, claimSize, written, unpub, consVars, ghostVars>>
+
+CrashConsumer ==
+    /\ cpc \notin {"down", "poisoned"}
+    /\ cCrashes < MAXCRASH
+    /\ cpc' = "down" /\ head' = 0 /\ cachedProducerPosition' = 0
+    /\ batch' = <<>> /\ hdr' = NoHdr /\ rd' = 0
+    /\ cCrashes' = cCrashes + 1
+    /\ UNCHANGED <<shared, prodVars, pubCount, ackCount, pCrashes>>
+
+\* RingConsumer attach/open: resume at the published consumer position; the
+\* records handed out since the last publish are delivered again.
+AttachConsumer ==
+    /\ cpc = "down"
+    /\ cpc' = "poll"
+    /\ head' = consumerPosition
+    /\ cachedProducerPosition' = consumerPosition
+    /\ UNCHANGED <<shared, prodVars, batch, hdr, rd, ghostVars>>
+
+-----------------------------------------------------------------------------
+ProducerWork == \/ \E s \in SIZES : TryClaim(s)
+                \/ RefreshConsumerPosition
+                \/ WritePadding
+                \/ WritePayload
+                \/ WriteRecordHeader
+                \/ PublishProducerPosition
+
+ConsumerWork == \/ RefreshProducerPosition
+                \/ ReadRecordHeader
+                \/ ReadPayload
+                \/ PublishConsumerPosition
+
+Environment  == Abort \/ CrashProducer \/ AttachProducer \/ CrashConsumer \/ AttachConsumer
+
+Next == ProducerWork \/ ConsumerWork \/ Environment
+
+\* Weak fairness on each side's own work and on restarting; none on crashing
+\* or aborting (the application may abort, but is not obliged to).
+Fairness == /\ WF_vars(ProducerWork) /\ WF_vars(ConsumerWork)
+            /\ WF_vars(AttachProducer) /\ WF_vars(AttachConsumer)
+
+SafetySpec == Init /\ [][Next]_vars
+Spec       == SafetySpec /\ Fairness
+
+-----------------------------------------------------------------------------
+(***************************** refinement **********************************)
+(* The abstract queue is what lies in the ring between the two published   *)
+(* positions, parsed as the consumer would.  A header whose payload is not *)
+(* (yet) that record's, or anything unparsable, maps to a record that is   *)
+(* not in BoundedFifo's Rec, so publishing it is not an abstract step.     *)
+
+BadRec == [id |-> BadId, size |-> 0]
+
+RecordAt(i, c) ==
+    IF \A j \in 1..c.size-1 : buf[i + j].k = "P" /\ buf[i + j].id = c.id
+    THEN [id |-> c.id, size |-> c.size]
+    ELSE BadRec
+
+RECURSIVE Parse(_, _)
+Parse(p, n) ==
+    IF n = 0 THEN <<>>
+    ELSE LET i == Idx(p)
+             c == buf[i]
+         IN IF c.k = "D" /\ c.size = CAPACITY - i /\ c.size <= n
+            THEN Parse(Add(p, c.size), n - c.size)
+            ELSE IF c.k = "H" /\ c.size \in 1..n /\ i + c.size <= CAPACITY
+                 THEN <<RecordAt(i, c)>> \o Parse(Add(p, c.size), n - c.size)
+                 ELSE <<BadRec>>
+
+AbsQueue == Parse(consumerPosition, Dist(consumerPosition, producerPosition))
+
+Abs == INSTANCE BoundedFifo WITH queue <- AbsQueue, enq <- pubCount, deq <- ackCount
+
+\* The ring implements the bounded FIFO: every step is an abstract Enqueue
+\* (PublishProducerPosition), Dequeue (PublishConsumerPosition) or stutter.
+Refinement == Abs!SafetySpec
+
+-----------------------------------------------------------------------------
+(***************************** invariants **********************************)
+
+ProducerUp == ppc \notin {"down", "poisoned"}
+ConsumerUp == cpc \notin {"down", "poisoned"}
+
+TypeOK ==
+    /\ buf \in [Slots -> Cell]
+    /\ producerPosition \in Pos /\ consumerPosition \in Pos
+    /\ ppc \in {"idle", "full", "pad", "claimed", "down", "poisoned"}
+    /\ tail \in Pos /\ cachedConsumerPosition \in Pos
+    /\ claimSize \in {0} \cup SIZES /\ written \in 0..MaxLen /\ unpub \in 0..MAXBATCH
+    /\ cpc \in {"poll", "payload", "publish", "down", "poisoned"}
+    /\ head \in Pos /\ cachedProducerPosition \in Pos
+    /\ batch \in Seq(Ids \cup {BadId}) /\ Len(batch) <= LIMIT
+    /\ hdr \in [id : Ids, size : 0..MaxLen, ok : BOOLEAN] /\ rd \in 0..MaxLen
+    /\ pubCount \in Ids /\ ackCount \in Ids
+    /\ pCrashes \in 0..MAXCRASH /\ cCrashes \in 0..MAXCRASH
+
+\* With honest peers the validation never fires (hostile peers: not modelled).
+NeverPoisoned == ppc # "poisoned" /\ cpc # "poisoned"
+
+\* consumerPosition <= head <= cachedProducerPosition <= producerPosition
+\*   <= tail <= cachedConsumerPosition + CAPACITY, cachedConsumerPosition <= consumerPosition,
+\* all as wrap-safe differences (measured from the leftmost of the chain).
+PositionsInBounds ==
+    /\ Dist(consumerPosition, producerPosition) <= CAPACITY
+    /\ ProducerUp =>
+         /\ Dist(cachedConsumerPosition, consumerPosition) <= Dist(cachedConsumerPosition, producerPosition)
+         /\ Dist(cachedConsumerPosition, producerPosition) <= Dist(cachedConsumerPosition, tail)
+         /\ Dist(cachedConsumerPosition, tail) <= CAPACITY
+    /\ ConsumerUp =>
+         /\ Dist(consumerPosition, head) <= Dist(consumerPosition, cachedProducerPosition)
+         /\ Dist(consumerPosition, cachedProducerPosition) <= Dist(consumerPosition, producerPosition)
+
+\* The slots the producer is about to write (its open claim, padding
+\* included) lie outside [consumerPosition, producerPosition + ...): never
+\* over bytes the consumer has not released.
+ClaimSpan == IF ppc = "pad" THEN ToEnd(tail) + claimSize ELSE claimSize
+NoOverwriteUnread ==
+    ppc \in {"pad", "claimed"} => Dist(consumerPosition, tail) + ClaimSpan <= CAPACITY
+
+\* Every slot the consumer has read holds the committed record's bytes.
+ConsumerReadsCommitted ==
+    /\ cpc = "payload" => hdr.ok
+    /\ \A i \in 1..Len(batch) : batch[i] # BadId
+
+\* The handler sees the records in order, none lost, none duplicated, since
+\* the last acknowledgement (after a consumer crash it sees them again).
+DeliveredInOrder == \A i \in 1..Len(batch) : batch[i] = (ackCount + i - 1) % IDMOD
+
+\* The abstract queue's own invariants, through the mapping.
+AbsFifo == Abs!FifoOrder /\ Abs!Bounded
+
+-----------------------------------------------------------------------------
+(***************************** liveness ************************************)
+(* Every committed record is eventually acknowledged: whenever the queue   *)
+(* is non-empty, the acknowledged count eventually moves (with FIFO order  *)
+(* from Refinement, each record in turn).                                  *)
+Liveness == \A k \in Ids : (AbsQueue # <<>> /\ ackCount = k) ~> (ackCount # k)
+=============================================================================
