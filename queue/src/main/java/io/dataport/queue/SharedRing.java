@@ -50,6 +50,11 @@ class SharedRing {
         return ring;
     }
 
+    /** The mapping itself, for test-only subclasses (a broken ordering variant, a hostile peer). */
+    final ByteBuffer region() {
+        return region;
+    }
+
     /** Bytes mapped, header page included. */
     int regionLength() {
         return region.capacity();
