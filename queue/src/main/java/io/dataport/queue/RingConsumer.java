@@ -84,6 +84,8 @@ public final class RingConsumer extends RingEnd {
                 int size = checkRecord(position, index, length, type);
                 position += size;
                 count++;
+                records++;
+                bytes += length;
                 view.wrap(index + RECORD_HEADER_LENGTH, length, type);
                 handler.onRecord(view);
             }
@@ -92,9 +94,53 @@ public final class RingConsumer extends RingEnd {
             if (position != head) {
                 head = position;
                 ring.publishConsumerPosition(position);
+                if (peerDoorbell != null) {
+                    wakePeer();
+                }
             }
         }
         return count;
+    }
+
+    /**
+     * Blocking poll: {@link #poll}, waiting with {@code wait} while the ring is empty. Returns the
+     * number of records handled (at least 1); throws {@link PeerTimeoutException} when nothing
+     * arrived within {@code timeoutNanos}.
+     */
+    public int take(RecordHandler handler, int limit, WaitStrategy wait, long timeoutNanos) {
+        long deadline = System.nanoTime() + timeoutNanos;
+        int count;
+        while ((count = poll(handler, limit)) == 0) {
+            if (System.nanoTime() - deadline >= 0) {
+                throw timeout("no record arrived", timeoutNanos);
+            }
+            wait.idle(this, deadline);
+        }
+        wait.reset();
+        return count;
+    }
+
+    @Override
+    int peerNeedsWakeup() {
+        return ring.readProducerNeedsWakeup();
+    }
+
+    /** Sleeper side for records: SetNeedsWakeup, Fence, re-check the producer position. */
+    @Override
+    boolean prepareToSleep() {
+        ring.writeConsumerNeedsWakeup(nextSleepNumber());
+        ring.fence();
+        refreshProducerPosition();
+        if (cachedProducerPosition != head) {
+            ring.writeConsumerNeedsWakeup(0);
+            return false;
+        }
+        return true;
+    }
+
+    @Override
+    void finishSleep() {
+        ring.writeConsumerNeedsWakeup(0);
     }
 
     /**

@@ -12,6 +12,23 @@ abstract class RingEnd implements AutoCloseable {
     private final Runnable release;
     private String poison;
     private boolean closed;
+    private String name = "in-memory ring";
+    private java.util.function.BooleanSupplier peerAttached;
+    /** Kicks the peer's doorbell when it sleeps; null when the peer never sleeps (no fence then). */
+    Kicker peerDoorbell;
+    /** The peer's sleep we last kicked, and the number of our own last sleep. */
+    private int kickedSleep;
+    /** Starts at random so a restarted end never repeats the number its predecessor was last kicked for. */
+    private int sleepNumber = java.util.concurrent.ThreadLocalRandom.current().nextInt();
+
+    // Counters: written by this end's thread only, read by anyone (a statistic, not a protocol word).
+    long records;
+    long bytes;
+    long idles;
+    long sleeps;
+    long kicksSent;
+    long kicksSuppressed;
+    long kickFailures;
 
     RingEnd(SharedRing ring, RingConfig config, Runnable release) {
         this.ring = ring;
@@ -19,6 +36,104 @@ abstract class RingEnd implements AutoCloseable {
         this.mask = config.capacity() - 1;
         this.maxRecordLength = config.maxRecordLength();
         this.release = release;
+    }
+
+    /** Names this end in messages, and gives it a way to tell whether the peer is attached. */
+    final void describe(String name, java.util.function.BooleanSupplier peerAttached) {
+        this.name = name;
+        this.peerAttached = peerAttached;
+    }
+
+    /**
+     * Wakes the peer through {@code doorbell} when it sleeps. From now on every publication of this
+     * end's position is followed by a full fence and a read of the peer's need-wake-up flag.
+     */
+    public void wakePeerWith(Kicker doorbell) {
+        this.peerDoorbell = doorbell;
+    }
+
+    /**
+     * After this end published its position: kick the peer if it announced a sleep we have not
+     * kicked yet. The flag holds the number of the peer's sleep, so one kick serves one sleep
+     * however many publications happen before the peer wakes and clears it.
+     */
+    final void wakePeer() {
+        ring.fence();
+        int sleep = peerNeedsWakeup();
+        if (sleep != 0 && sleep != kickedSleep) {
+            kickedSleep = sleep;
+            kicksSent++;
+            if (!peerDoorbell.kick()) {
+                kickFailures++;
+            }
+        } else {
+            kicksSuppressed++;
+        }
+    }
+
+    /** The value to put in our need-wake-up flag for our next sleep: never 0, never the last one. */
+    final int nextSleepNumber() {
+        sleepNumber = sleepNumber == -1 ? 1 : sleepNumber + 1;
+        return sleepNumber;
+    }
+
+    /** The peer's need-wake-up flag. */
+    abstract int peerNeedsWakeup();
+
+    /** Sets our need-wake-up flag, fences, re-checks; true when there is still nothing to do. */
+    abstract boolean prepareToSleep();
+
+    /** Clears our need-wake-up flag after a sleep (or a re-check that found work). */
+    abstract void finishSleep();
+
+    final void countIdle() {
+        idles++;
+    }
+
+    final void countSleep() {
+        sleeps++;
+    }
+
+    final PeerTimeoutException timeout(String what, long timeoutNanos) {
+        String peer = peerAttached == null ? ""
+                : peerAttached.getAsBoolean() ? "; the peer is attached but did nothing"
+                : "; the peer is not attached (its process is gone or never came)";
+        return new PeerTimeoutException(name + ": " + what + " within " + timeoutNanos / 1_000_000 + " ms" + peer);
+    }
+
+    /** Records committed (producer) or consumed (consumer) by this end. */
+    public long records() {
+        return records;
+    }
+
+    /** Payload bytes of those records. */
+    public long bytes() {
+        return bytes;
+    }
+
+    /** Times this end found nothing to do and waited (spun, yielded, parked or slept). */
+    public long idles() {
+        return idles;
+    }
+
+    /** Times this end slept on its doorbell. */
+    public long sleeps() {
+        return sleeps;
+    }
+
+    /** Publications after which the sleeping peer was kicked. */
+    public long kicksSent() {
+        return kicksSent;
+    }
+
+    /** Publications after which no kick was needed because the peer was awake. */
+    public long kicksSuppressed() {
+        return kicksSuppressed;
+    }
+
+    /** Kicks that could not be delivered (the peer's doorbell was gone). */
+    public long kickFailures() {
+        return kickFailures;
     }
 
     /** The largest payload this ring accepts. */

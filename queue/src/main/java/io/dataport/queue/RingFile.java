@@ -190,7 +190,9 @@ public final class RingFile implements AutoCloseable {
     public RingProducer attachProducer() {
         FileLock lock = lockRole(RingLayout.PRODUCER_POSITION_OFFSET, "producer");
         try {
-            return new RingProducer(ring, config, () -> releaseQuietly(lock));
+            RingProducer producer = new RingProducer(ring, config, () -> releaseQuietly(lock));
+            producer.describe(path + " (producer)", () -> roleHeld(RingLayout.CONSUMER_POSITION_OFFSET));
+            return producer;
         } catch (RuntimeException e) {
             releaseQuietly(lock);
             throw e;
@@ -201,7 +203,9 @@ public final class RingFile implements AutoCloseable {
     public RingConsumer attachConsumer() {
         FileLock lock = lockRole(RingLayout.CONSUMER_POSITION_OFFSET, "consumer");
         try {
-            return new RingConsumer(ring, config, () -> releaseQuietly(lock));
+            RingConsumer consumer = new RingConsumer(ring, config, () -> releaseQuietly(lock));
+            consumer.describe(path + " (consumer)", () -> roleHeld(RingLayout.PRODUCER_POSITION_OFFSET));
+            return consumer;
         } catch (RuntimeException e) {
             releaseQuietly(lock);
             throw e;
@@ -221,6 +225,22 @@ public final class RingFile implements AutoCloseable {
             throw new RingFileException(path + ": a " + role + " is already attached to this ring");
         }
         return lock;
+    }
+
+    /** Whether some process (this one included) holds the role whose lock byte is at {@code offset}. */
+    private boolean roleHeld(long offset) {
+        try {
+            FileLock probe = channel.tryLock(offset, 1, false);
+            if (probe == null) {
+                return true;
+            }
+            probe.release();
+            return false;
+        } catch (OverlappingFileLockException heldHere) {
+            return true;
+        } catch (IOException e) {
+            return true; // cannot tell: do not claim the peer is gone
+        }
     }
 
     public Path path() {

@@ -21,8 +21,8 @@ package io.dataport.queue;
  * 256          8     consumer position          consumer           release / acquire
  * 264          8     consumer epoch             consumer (attach)  release / acquire
  * 272          8     consumer heartbeat         consumer           reserved, 0
- * 384          4     consumer needs wake-up     consumer           reserved, 0
- * 512          4     producer needs wake-up     producer           reserved, 0
+ * 384          4     consumer needs wake-up     consumer           release / acquire + full fence
+ * 512          4     producer needs wake-up     producer           release / acquire + full fence
  * 4096         cap   data region: records
  * </pre>
  *

@@ -50,6 +50,8 @@ public final class RingProducer extends RingEnd {
     private int claimIndex = -1;
     private int claimLength;
     private int claimType;
+    /** Size of the record a blocked {@link #claim} waits to fit. */
+    private int waitingFor;
 
     /** AttachProducer: resumes from the positions in shared memory, validated like any peer input. */
     RingProducer(SharedRing ring, RingConfig config, Runnable release) {
@@ -93,7 +95,7 @@ public final class RingProducer extends RingEnd {
         int index = indexOf(tail);
         int toEnd = capacity - index;
         boolean pad = size > toEnd;
-        if (!hasRoom(pad ? toEnd + size : size)) {
+        if (!hasRoom(needed(size))) {
             return null;
         }
         if (pad) {
@@ -106,6 +108,53 @@ public final class RingProducer extends RingEnd {
         claimType = type;
         claim.wrap(index + RECORD_HEADER_LENGTH, length);
         return claim;
+    }
+
+    /** Bytes a record of {@code size} needs at the current tail: itself, plus padding when it does not fit before the end. */
+    private int needed(int size) {
+        int toEnd = capacity - indexOf(tail);
+        return size > toEnd ? toEnd + size : size;
+    }
+
+    /**
+     * Blocking claim: {@link #tryClaim(int, int)}, waiting with {@code wait} while the ring is full.
+     * Throws {@link PeerTimeoutException} when no room appeared within {@code timeoutNanos}.
+     */
+    public ClaimedRecord claim(int length, int type, WaitStrategy wait, long timeoutNanos) {
+        long deadline = System.nanoTime() + timeoutNanos;
+        ClaimedRecord record;
+        while ((record = tryClaim(length, type)) == null) {
+            if (System.nanoTime() - deadline >= 0) {
+                throw timeout("no room for a record of " + length + " bytes", timeoutNanos);
+            }
+            waitingFor = recordSize(length);
+            wait.idle(this, deadline);
+        }
+        wait.reset();
+        return record;
+    }
+
+    @Override
+    int peerNeedsWakeup() {
+        return ring.readConsumerNeedsWakeup();
+    }
+
+    /** Sleeper side for room: SetNeedsWakeup, Fence, re-check the consumer position. */
+    @Override
+    boolean prepareToSleep() {
+        ring.writeProducerNeedsWakeup(nextSleepNumber());
+        ring.fence();
+        refreshConsumerPosition();
+        if (tail + needed(waitingFor) - cachedConsumerPosition <= capacity) {
+            ring.writeProducerNeedsWakeup(0);
+            return false;
+        }
+        return true;
+    }
+
+    @Override
+    void finishSleep() {
+        ring.writeProducerNeedsWakeup(0);
     }
 
     private boolean hasRoom(int needed) {
@@ -143,6 +192,8 @@ public final class RingProducer extends RingEnd {
         checkClaim();
         ring.writeRecordHeader(claimIndex, claimLength, claimType);
         tail += recordSize(claimLength);
+        records++;
+        bytes += claimLength;
         closeClaim();
     }
 
@@ -152,6 +203,9 @@ public final class RingProducer extends RingEnd {
         if (tail != publishedTail) {
             ring.publishProducerPosition(tail);
             publishedTail = tail;
+            if (peerDoorbell != null) {
+                wakePeer();
+            }
         }
     }
 

@@ -32,6 +32,8 @@ import java.nio.ByteOrder;
 class SharedRing {
     private static final VarHandle LONGS =
             MethodHandles.byteBufferViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
+    private static final VarHandle INTS =
+            MethodHandles.byteBufferViewVarHandle(int[].class, ByteOrder.LITTLE_ENDIAN);
 
     /** The whole mapping: header page then data region, little-endian. */
     private final ByteBuffer region;
@@ -138,6 +140,38 @@ class SharedRing {
 
     long readConsumerEpoch() {
         return (long) LONGS.getAcquire(region, CONSUMER_EPOCH_OFFSET);
+    }
+
+    // ---- wake-up flags (TLA+ spec/DataportWakeup.tla: SetNeedsWakeup, Fence, ReadNeedsWakeup) ----
+
+    /**
+     * The consumer announces that it is about to sleep waiting for records (the number of that
+     * sleep, never 0), or withdraws (0).
+     */
+    void writeConsumerNeedsWakeup(int value) {
+        INTS.setRelease(region, CONSUMER_NEEDS_WAKEUP_OFFSET, value);
+    }
+
+    int readConsumerNeedsWakeup() {
+        return (int) INTS.getAcquire(region, CONSUMER_NEEDS_WAKEUP_OFFSET);
+    }
+
+    /** The producer announces that it is about to sleep waiting for room (its sleep number), or withdraws (0). */
+    void writeProducerNeedsWakeup(int value) {
+        INTS.setRelease(region, PRODUCER_NEEDS_WAKEUP_OFFSET, value);
+    }
+
+    int readProducerNeedsWakeup() {
+        return (int) INTS.getAcquire(region, PRODUCER_NEEDS_WAKEUP_OFFSET);
+    }
+
+    /**
+     * The full fence (StoreLoad) of the wake-up protocol: between a side's store (its position, or
+     * its need-wake-up flag) and its load of the other side's word. Release/acquire alone lets both
+     * loads see the old values and a wake-up is lost (the Dekker pattern).
+     */
+    void fence() {
+        VarHandle.fullFence();
     }
 
     // ---- records (TLA+: WritePadding, WriteRecordHeader, ReadRecordHeader) ----

@@ -1,0 +1,99 @@
+package io.dataport.queue;
+
+import java.util.concurrent.locks.LockSupport;
+
+/**
+ * What a ring end does while it has nothing to do (the consumer finds no record, the producer no
+ * room). One instance per waiting end: it keeps the length of the current idle streak.
+ *
+ * <ul>
+ *   <li>{@link #busySpin()}: {@link Thread#onSpinWait()} only. Lowest latency, one core per end.</li>
+ *   <li>{@link #yielding()}: {@link Thread#yield()} each time.</li>
+ *   <li>{@link #backoff()}: spin, then yield, then park for growing times (1 µs doubling to 1 ms).</li>
+ *   <li>{@link #blocking(Doorbell)}: the back-off, then sleep on a doorbell until the peer kicks it.
+ *       Sleeping follows the wake-up protocol of {@code spec/DataportWakeup.tla}: set the need-wake-up
+ *       flag, full fence, re-check the ring, and sleep only if there is still nothing to do. The
+ *       peer publishes, full fence, reads the flag and kicks only if it is set; so either the sleeper's
+ *       re-check sees the peer's publication or the peer sees the flag: no wake-up is lost. The peer
+ *       must have been given a {@link Kicker} for this doorbell.</li>
+ * </ul>
+ */
+public abstract class WaitStrategy {
+    static final int SPINS = 100;
+    static final int YIELDS = 100;
+    static final int PARKS = 11;
+    static final long MAX_PARK_NANOS = 1_000_000;
+
+    int step;
+
+    WaitStrategy() {
+    }
+
+    public static WaitStrategy busySpin() {
+        return new WaitStrategy() {
+            @Override
+            void idle(RingEnd end, long deadlineNanos) {
+                end.countIdle();
+                Thread.onSpinWait();
+            }
+        };
+    }
+
+    public static WaitStrategy yielding() {
+        return new WaitStrategy() {
+            @Override
+            void idle(RingEnd end, long deadlineNanos) {
+                end.countIdle();
+                Thread.yield();
+            }
+        };
+    }
+
+    public static WaitStrategy backoff() {
+        return new WaitStrategy() {
+            @Override
+            void idle(RingEnd end, long deadlineNanos) {
+                end.countIdle();
+                backOff(deadlineNanos);
+            }
+        };
+    }
+
+    public static WaitStrategy blocking(Doorbell doorbell) {
+        return new WaitStrategy() {
+            @Override
+            void idle(RingEnd end, long deadlineNanos) {
+                end.countIdle();
+                if (step < SPINS + YIELDS + PARKS) {
+                    backOff(deadlineNanos);
+                    return;
+                }
+                if (end.prepareToSleep()) {
+                    end.countSleep();
+                    doorbell.await(Math.max(0, deadlineNanos - System.nanoTime()));
+                }
+                end.finishSleep();
+            }
+        };
+    }
+
+    /** Called after an attempt that found nothing to do; returns by the deadline at the latest. */
+    abstract void idle(RingEnd end, long deadlineNanos);
+
+    /** Called after an attempt that did work: the next idle streak starts from the beginning. */
+    void reset() {
+        step = 0;
+    }
+
+    final void backOff(long deadlineNanos) {
+        int s = step++;
+        if (s < SPINS) {
+            Thread.onSpinWait();
+        } else if (s < SPINS + YIELDS) {
+            Thread.yield();
+        } else {
+            long park = Math.min(MAX_PARK_NANOS, 1000L << Math.min(s - SPINS - YIELDS, 10));
+            LockSupport.parkNanos(Math.max(0, Math.min(park, deadlineNanos - System.nanoTime())));
+        }
+    }
+}
