@@ -125,17 +125,19 @@ public final class RingConsumer extends RingEnd {
         return ring.readProducerNeedsWakeup();
     }
 
-    /** Sleeper side for records: SetNeedsWakeup, Fence, re-check the producer position. */
     @Override
-    boolean prepareToSleep() {
+    void announceSleep() {
         ring.writeConsumerNeedsWakeup(nextSleepNumber());
-        ring.fence();
-        refreshProducerPosition();
-        if (cachedProducerPosition != head) {
-            ring.writeConsumerNeedsWakeup(0);
-            return false;
+    }
+
+    /** Re-check for records: re-reads the producer position. */
+    @Override
+    boolean hasWork() {
+        if (head != cachedProducerPosition) {
+            return true;
         }
-        return true;
+        refreshProducerPosition();
+        return head != cachedProducerPosition;
     }
 
     @Override

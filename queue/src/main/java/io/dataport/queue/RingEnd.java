@@ -80,8 +80,25 @@ abstract class RingEnd implements AutoCloseable {
     /** The peer's need-wake-up flag. */
     abstract int peerNeedsWakeup();
 
-    /** Sets our need-wake-up flag, fences, re-checks; true when there is still nothing to do. */
-    abstract boolean prepareToSleep();
+    /**
+     * The sleeper's side of the wake-up protocol: SetNeedsWakeup, Fence, re-check. True when there
+     * is still nothing to do, so sleeping is safe; false (flag withdrawn) when work arrived.
+     */
+    final boolean prepareToSleep() {
+        announceSleep();
+        ring.fence();
+        if (hasWork()) {
+            finishSleep();
+            return false;
+        }
+        return true;
+    }
+
+    /** SetNeedsWakeup: writes our next sleep number into our need-wake-up flag. */
+    abstract void announceSleep();
+
+    /** The re-check after the fence: re-reads the peer's position; true when there is work. */
+    abstract boolean hasWork();
 
     /** Clears our need-wake-up flag after a sleep (or a re-check that found work). */
     abstract void finishSleep();

@@ -139,17 +139,16 @@ public final class RingProducer extends RingEnd {
         return ring.readConsumerNeedsWakeup();
     }
 
-    /** Sleeper side for room: SetNeedsWakeup, Fence, re-check the consumer position. */
     @Override
-    boolean prepareToSleep() {
+    void announceSleep() {
         ring.writeProducerNeedsWakeup(nextSleepNumber());
-        ring.fence();
+    }
+
+    /** Re-check for room for the record a blocked {@link #claim} waits to fit. */
+    @Override
+    boolean hasWork() {
         refreshConsumerPosition();
-        if (tail + needed(waitingFor) - cachedConsumerPosition <= capacity) {
-            ring.writeProducerNeedsWakeup(0);
-            return false;
-        }
-        return true;
+        return tail + needed(waitingFor) - cachedConsumerPosition <= capacity;
     }
 
     @Override

@@ -25,12 +25,15 @@ public abstract class WaitStrategy {
     static final long MAX_PARK_NANOS = 1_000_000;
 
     int step;
+    /** The doorbell a blocking strategy sleeps on; null for the others. */
+    final Doorbell doorbell;
 
-    WaitStrategy() {
+    WaitStrategy(Doorbell doorbell) {
+        this.doorbell = doorbell;
     }
 
     public static WaitStrategy busySpin() {
-        return new WaitStrategy() {
+        return new WaitStrategy(null) {
             @Override
             void idle(RingEnd end, long deadlineNanos) {
                 end.countIdle();
@@ -40,7 +43,7 @@ public abstract class WaitStrategy {
     }
 
     public static WaitStrategy yielding() {
-        return new WaitStrategy() {
+        return new WaitStrategy(null) {
             @Override
             void idle(RingEnd end, long deadlineNanos) {
                 end.countIdle();
@@ -50,7 +53,7 @@ public abstract class WaitStrategy {
     }
 
     public static WaitStrategy backoff() {
-        return new WaitStrategy() {
+        return new WaitStrategy(null) {
             @Override
             void idle(RingEnd end, long deadlineNanos) {
                 end.countIdle();
@@ -60,7 +63,7 @@ public abstract class WaitStrategy {
     }
 
     public static WaitStrategy blocking(Doorbell doorbell) {
-        return new WaitStrategy() {
+        return new WaitStrategy(doorbell) {
             @Override
             void idle(RingEnd end, long deadlineNanos) {
                 end.countIdle();
@@ -80,8 +83,42 @@ public abstract class WaitStrategy {
     /** Called after an attempt that found nothing to do; returns by the deadline at the latest. */
     abstract void idle(RingEnd end, long deadlineNanos);
 
-    /** Called after an attempt that did work: the next idle streak starts from the beginning. */
-    void reset() {
+    /**
+     * For one thread serving several consumers (a mesh node's inbound rings): call after a round
+     * over all of them found no record. The spinning strategies wait as for one ring; the blocking
+     * strategy announces a sleep on every ring, fences once, re-checks every ring and sleeps on its
+     * doorbell only if all are still empty, so a record published to any of them is never missed.
+     * The producers of all these rings must kick this strategy's doorbell.
+     */
+    public void idle(RingConsumer[] group, long deadlineNanos) {
+        for (RingConsumer consumer : group) {
+            consumer.countIdle();
+        }
+        if (doorbell == null || step < SPINS + YIELDS + PARKS) {
+            backOff(deadlineNanos);
+            return;
+        }
+        for (RingConsumer consumer : group) {
+            consumer.announceSleep();
+        }
+        group[0].ring.fence();
+        boolean work = false;
+        for (RingConsumer consumer : group) {
+            work |= consumer.hasWork();
+        }
+        if (!work) {
+            for (RingConsumer consumer : group) {
+                consumer.countSleep();
+            }
+            doorbell.await(Math.max(0, deadlineNanos - System.nanoTime()));
+        }
+        for (RingConsumer consumer : group) {
+            consumer.finishSleep();
+        }
+    }
+
+    /** Call after an attempt that did work: the next idle streak starts from the beginning. */
+    public void reset() {
         step = 0;
     }
 

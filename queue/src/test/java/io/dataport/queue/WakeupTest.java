@@ -120,6 +120,62 @@ class WakeupTest {
     }
 
     @Test
+    void oneThreadServesTwoRingsOnOneDoorbellAndMissesNoRecord() throws Exception {
+        TestRing a = new TestRing(1024, 256);
+        TestRing b = new TestRing(1024, 256);
+        try (Doorbell bell = Doorbell.bind(dir.resolve("node.bell"));
+             Kicker kickA = Kicker.connect(bell.path()); Kicker kickB = Kicker.connect(bell.path())) {
+            a.producer.wakePeerWith(kickA);
+            b.producer.wakePeerWith(kickB);
+            int perRing = 5_000;
+            Thread[] senders = {sender(a.producer, perRing, 1), sender(b.producer, perRing, 2)};
+            for (Thread t : senders) {
+                t.start();
+            }
+            RingConsumer[] group = {a.consumer, b.consumer};
+            WaitStrategy wait = WaitStrategy.blocking(bell);
+            long[] next = {0, 0};
+            long deadline = System.nanoTime() + 60 * SECOND;
+            while ((next[0] < perRing || next[1] < perRing) && System.nanoTime() < deadline) {
+                int work = 0;
+                for (int i = 0; i < 2; i++) {
+                    int ring = i;
+                    work += group[i].poll(r -> assertEquals(next[ring]++, r.getLong(0)), 32);
+                }
+                if (work == 0) {
+                    wait.idle(group, deadline);
+                } else {
+                    wait.reset();
+                }
+            }
+            for (Thread t : senders) {
+                t.join(10_000);
+            }
+            assertEquals(perRing, next[0]);
+            assertEquals(perRing, next[1]);
+            assertTrue(a.consumer.sleeps() > 0, "the node slept between bursts");
+            assertTrue(a.producer.kicksSent() + b.producer.kicksSent() > 0);
+        }
+    }
+
+    private static Thread sender(RingProducer producer, int count, long seed) {
+        return new Thread(() -> {
+            java.util.SplittableRandom random = new java.util.SplittableRandom(seed);
+            for (long n = 0; n < count; n++) {
+                ClaimedRecord record;
+                while ((record = producer.tryClaim(8 + random.nextInt(64))) == null) {
+                    Thread.onSpinWait();
+                }
+                record.putLong(0, n);
+                producer.commit();
+                if (random.nextInt(500) == 0) {
+                    java.util.concurrent.locks.LockSupport.parkNanos(2_000_000); // a gap
+                }
+            }
+        });
+    }
+
+    @Test
     void aConsumerWhoseProducerIsGoneTimesOutWithAClearError() {
         Path path = dir.resolve("gone.ring");
         try (RingFile file = RingFile.create(path, new RingConfig(4096, 1024));
