@@ -7,7 +7,7 @@
 (*                                                                         *)
 (* Unit: one 8-byte slot.  A record is one header slot + payload slots;    *)
 (* it never crosses the end of the data region: a record that does not     *)
-(* fit before the end is preceded by a padding record covering            *)
+(* fit before the end is preceded by a padding record covering             *)
 (* [index, CAPACITY).  Positions are free-running counters modulo POSMOD   *)
 (* (a multiple of CAPACITY standing for 2^64) and are only ever compared   *)
 (* through Dist, the wrap-safe difference Java computes with `a - b` on    *)
@@ -17,7 +17,9 @@
 (* lost) and re-attach from shared memory.  A record is committed          *)
 (* (abstract Enqueue) when PublishProducerPosition makes it visible and    *)
 (* acknowledged (abstract Dequeue) when PublishConsumerPosition releases   *)
-(* it; see docs/decisions/0101..0106.                                      *)
+(* it.  Design decisions: docs/decisions/0101..0108; the mapping of       *)
+(* actions to Java and of invariants to run-time checks and tests:         *)
+(* docs/verification.md.                                                   *)
 (***************************************************************************)
 EXTENDS Naturals, Sequences, FiniteSets
 
@@ -53,7 +55,7 @@ VARIABLES
     written,                \* payload slots of the open claim written so far
     unpub,                  \* records committed (header written) but not yet published
     \* ---- consumer private (RingConsumer) --------------------------------
-    cpc,                    \* "poll" | "payload" | "publish" | "down" | "poisoned"
+    cpc,                    \* "poll" | "payload" | "down" | "poisoned"
     head,                   \* its own position
     cachedProducerPosition,
     batch,                  \* ids of the records handed to the handler since the last publish
@@ -107,44 +109,52 @@ Init ==
 -----------------------------------------------------------------------------
 (***************************** RingProducer ********************************)
 
-RoomFor(cache, s) == Dist(cache, tail) + Need(tail, s) <= CAPACITY
+RoomFor(cache, s) == Dist(cache, tail) + Need(tail, s) <= CAPACITY   \* tail + need - cache <= capacity
+PadsFor(s)        == s > ToEnd(tail)                                  \* exact fit: no padding
 
-OpenClaim(s) ==
+\* The claim is open: WritePadding first when the record does not fit before the end.
+OpenClaimWith(Pads(_), s) ==
     /\ claimSize' = s
     /\ written' = 0
-    /\ ppc' = IF s > ToEnd(tail) THEN "pad" ELSE "claimed"
+    /\ ppc' = IF Pads(s) THEN "pad" ELSE "claimed"
 
 \* RingProducer.tryClaim(length), the part that uses only the cached consumer
 \* position (no shared access).  When the cache says "no room" the producer
 \* goes to "full": it re-reads the consumer position (RefreshConsumerPosition)
-\* and retries the same length until it fits.
-TryClaim(s) ==
+\* and retries the same length until it fits (RingProducer.claim, or an
+\* application retrying tryClaim).  Room(_, _) and Pads(_) are parameters only
+\* so that mutants can replace them; the real spec uses RoomFor and PadsFor.
+TryClaimWith(Room(_, _), Pads(_), s) ==
     /\ ppc = "idle"
     /\ unpub < MAXBATCH
-    /\ IF RoomFor(cachedConsumerPosition, s)
-       THEN OpenClaim(s)
+    /\ IF Room(cachedConsumerPosition, s)
+       THEN OpenClaimWith(Pads, s)
        ELSE /\ ppc' = "full" /\ claimSize' = s /\ written' = 0
     /\ UNCHANGED <<shared, tail, cachedConsumerPosition, unpub, consVars, ghostVars>>
 
-\* RingProducer.refreshConsumerPosition() [SharedRing.readConsumerPosition,
-\* acquire], then tryClaim's re-check.  A re-read returning the cached value
-\* changes nothing and is left out (the retry loop is a wait), so that a
-\* producer that can never get room shows up as a deadlock.
-ValidConsumerPosition(c) ==
-    /\ Dist(cachedConsumerPosition, c) <= Dist(cachedConsumerPosition, tail) \* monotone, not past tail
-    /\ Dist(c, tail) <= CAPACITY
+TryClaim(s) == TryClaimWith(RoomFor, PadsFor, s)
 
-RefreshConsumerPosition ==
+\* RingProducer.refreshConsumerPosition() [SharedRing.readConsumerPosition,
+\* acquire], validated (never moves back, never passes what we published),
+\* then tryClaim's re-check.  A re-read returning the cached value changes
+\* nothing and is left out (the retry loop is a wait), so that a producer that
+\* can never get room shows up as a deadlock.
+ValidConsumerPosition(c) ==
+    Dist(cachedConsumerPosition, c) <= Dist(cachedConsumerPosition, producerPosition)
+
+RefreshConsumerPositionWith(Room(_, _), Pads(_)) ==
     /\ ppc = "full"
     /\ consumerPosition # cachedConsumerPosition
     /\ LET c == consumerPosition IN
        IF ValidConsumerPosition(c)
        THEN /\ cachedConsumerPosition' = c
-            /\ IF RoomFor(c, claimSize) THEN OpenClaim(claimSize)
-                                        ELSE UNCHANGED <<ppc, claimSize, written>>
+            /\ IF Room(c, claimSize) THEN OpenClaimWith(Pads, claimSize)
+                                     ELSE UNCHANGED <<ppc, claimSize, written>>
        ELSE /\ ppc' = "poisoned"
             /\ UNCHANGED <<cachedConsumerPosition, claimSize, written>>
     /\ UNCHANGED <<shared, tail, unpub, consVars, ghostVars>>
+
+RefreshConsumerPosition == RefreshConsumerPositionWith(RoomFor, PadsFor)
 
 \* Inside tryClaim: the record does not fit before the end.
 \* [SharedRing.writePadding]
@@ -201,50 +211,55 @@ Abort ==
 (***************************** RingConsumer ********************************)
 (* One call of RingConsumer.poll(handler, LIMIT) is a loop over these.     *)
 
+\* The current poll has done something (delivered records or skipped padding)
+\* that is not published yet.  Without it, the consumer is at the start of a poll.
 BatchPending == batch # <<>> \/ head # consumerPosition
 
-\* [SharedRing.readProducerPosition, acquire], only when head has caught up
-\* with the cache.  Still empty: poll ends (publishing if it did any work);
-\* an empty poll with nothing to publish changes nothing and is left out.
+\* Start of poll, only when head has caught up with the cache
+\* [SharedRing.readProducerPosition, acquire], validated: never moves back,
+\* at most CAPACITY ahead of our published position.  A read that returns the
+\* cached value (poll returns 0) changes nothing and is left out.
 ValidProducerPosition(p) ==
-    /\ Dist(cachedProducerPosition, p) <= CAPACITY   \* monotone
-    /\ Dist(head, p) <= CAPACITY                     \* within capacity of ours
+    /\ Dist(cachedProducerPosition, p) <= CAPACITY   \* p - cache >= 0
+    /\ Dist(consumerPosition, p) <= CAPACITY         \* p - head <= capacity (Java's head = our consumerPosition)
 
-RefreshProducerPosition ==
+RefreshProducerPositionWith(Valid(_)) ==
     /\ cpc = "poll"
+    /\ ~BatchPending
     /\ head = cachedProducerPosition
-    /\ producerPosition # cachedProducerPosition \/ BatchPending
+    /\ producerPosition # cachedProducerPosition
     /\ LET p == producerPosition IN
-       IF ~ValidProducerPosition(p)
-       THEN cpc' = "poisoned" /\ UNCHANGED cachedProducerPosition
-       ELSE IF p = head
-            THEN cpc' = "publish" /\ UNCHANGED cachedProducerPosition
-            ELSE cachedProducerPosition' = p /\ UNCHANGED cpc
+       IF Valid(p)
+       THEN cachedProducerPosition' = p /\ UNCHANGED cpc
+       ELSE cpc' = "poisoned" /\ UNCHANGED cachedProducerPosition
     /\ UNCHANGED <<shared, prodVars, head, batch, hdr, rd, ghostVars>>
+
+RefreshProducerPosition == RefreshProducerPositionWith(ValidProducerPosition)
 
 \* The record is handed to the handler; ok = its payload was the committed one.
 Deliver(ok) ==
     /\ batch' = Append(batch, IF ok THEN hdr.id ELSE BadId)
     /\ head' = Add(head, hdr.size)
     /\ hdr' = NoHdr /\ rd' = 0
-    /\ cpc' = IF Len(batch) + 1 = LIMIT THEN "publish" ELSE "poll"
+    /\ cpc' = "poll"
 
+\* Loop body of poll (while count < limit && position != cachedProducerPosition)
 \* [SharedRing.readRecordHeader]: the header slot is read ONCE into a local,
 \* then validated: a header or a padding; a padding reaches exactly the end;
 \* a record has a sane length, ends at or before cachedProducerPosition and
 \* does not cross the end.  Any failure poisons the ring (RingCorruptedException).
 ReadRecordHeader ==
     /\ cpc = "poll"
+    /\ Len(batch) < LIMIT
     /\ head # cachedProducerPosition
     /\ LET c     == buf[Idx(head)]
            avail == Dist(head, cachedProducerPosition)
        IN CASE c.k = "H" /\ c.size \in 1..MaxLen /\ c.size <= avail
                          /\ Idx(head) + c.size <= CAPACITY ->
-                    IF c.size = 1   \* header-only record: nothing to read
-                    THEN /\ hdr' = NoHdr
-                         /\ batch' = Append(batch, c.id)
-                         /\ head' = Add(head, 1) /\ rd' = 0
-                         /\ cpc' = IF Len(batch) + 1 = LIMIT THEN "publish" ELSE "poll"
+                    IF c.size = 1   \* header-only record (length 0): delivered at once
+                    THEN /\ batch' = Append(batch, c.id)
+                         /\ head' = Add(head, 1)
+                         /\ UNCHANGED <<cpc, hdr, rd>>
                     ELSE /\ cpc' = "payload"
                          /\ hdr' = [id |-> c.id, size |-> c.size, ok |-> TRUE]
                          /\ rd' = 0
@@ -271,15 +286,19 @@ ReadPayload ==
                /\ UNCHANGED <<cpc, head, batch>>
     /\ UNCHANGED <<shared, prodVars, cachedProducerPosition, ghostVars>>
 
-\* End of poll [SharedRing.publishConsumerPosition, release]: once per batch,
-\* never per record.  Abstract Dequeue of the batch.
+\* End of poll (the loop stopped: limit reached or head = cachedProducerPosition)
+\* [SharedRing.publishConsumerPosition, release]: once per batch, never per
+\* record, and only if the poll moved.  Abstract Dequeue of the batch.
+EndOfBatch == Len(batch) = LIMIT \/ head = cachedProducerPosition
+
 PublishConsumerPosition ==
-    /\ cpc = "publish"
+    /\ cpc = "poll"
+    /\ BatchPending
+    /\ EndOfBatch
     /\ consumerPosition' = head
     /\ ackCount' = (ackCount + Len(batch)) % IDMOD
     /\ batch' = <<>>
-    /\ cpc' = "poll"
-    /\ UNCHANGED <<buf, producerPosition, prodVars, head, cachedProducerPosition,
+    /\ UNCHANGED <<buf, producerPosition, prodVars, cpc, head, cachedProducerPosition,
                    hdr, rd, pubCount, pCrashes, cCrashes>>
 
 -----------------------------------------------------------------------------
@@ -315,12 +334,16 @@ CrashConsumer ==
     /\ UNCHANGED <<shared, prodVars, pubCount, ackCount, pCrashes>>
 
 \* RingConsumer attach/open: resume at the published consumer position; the
-\* records handed out since the last publish are delivered again.
+\* records handed out since the last publish are delivered again.  (Two reads;
+\* consumerPosition cannot change in between: its only writer is the one
+\* attaching.  So one step.)
 AttachConsumer ==
     /\ cpc = "down"
-    /\ cpc' = "poll"
-    /\ head' = consumerPosition
-    /\ cachedProducerPosition' = consumerPosition
+    /\ IF Dist(consumerPosition, producerPosition) <= CAPACITY
+       THEN /\ cpc' = "poll"
+            /\ head' = consumerPosition
+            /\ cachedProducerPosition' = consumerPosition
+       ELSE /\ cpc' = "poisoned" /\ UNCHANGED <<head, cachedProducerPosition>>
     /\ UNCHANGED <<shared, prodVars, batch, hdr, rd, ghostVars>>
 
 -----------------------------------------------------------------------------
@@ -393,7 +416,7 @@ TypeOK ==
     /\ ppc \in {"idle", "full", "pad", "claimed", "down", "poisoned"}
     /\ tail \in Pos /\ cachedConsumerPosition \in Pos
     /\ claimSize \in {0} \cup SIZES /\ written \in 0..MaxLen /\ unpub \in 0..MAXBATCH
-    /\ cpc \in {"poll", "payload", "publish", "down", "poisoned"}
+    /\ cpc \in {"poll", "payload", "down", "poisoned"}
     /\ head \in Pos /\ cachedProducerPosition \in Pos
     /\ batch \in Seq(Ids \cup {BadId}) /\ Len(batch) <= LIMIT
     /\ hdr \in [id : Ids, size : 0..MaxLen, ok : BOOLEAN] /\ rd \in 0..MaxLen
@@ -417,13 +440,17 @@ PositionsInBounds ==
          /\ Dist(consumerPosition, cachedProducerPosition) <= Dist(consumerPosition, producerPosition)
 
 \* The slots the producer is about to write (its open claim, padding
-\* included) lie outside [consumerPosition, producerPosition + ...): never
-\* over bytes the consumer has not released.
+\* included) end at or before consumerPosition + CAPACITY: they are free,
+\* never bytes the consumer has not released (published past).
 ClaimSpan == IF ppc = "pad" THEN ToEnd(tail) + claimSize ELSE claimSize
 NoOverwriteUnread ==
     ppc \in {"pad", "claimed"} => Dist(consumerPosition, tail) + ClaimSpan <= CAPACITY
 
-\* Every slot the consumer has read holds the committed record's bytes.
+\* The consumer never reads uncommitted bytes: every slot it has read holds the
+\* committed record's bytes (none overwritten, none stale, none unwritten).
+\* (Where it reads is bounded by PositionsInBounds: head <= cachedProducerPosition
+\* <= producerPosition, and ReadRecordHeader's check that the record ends at or
+\* before cachedProducerPosition.)
 ConsumerReadsCommitted ==
     /\ cpc = "payload" => hdr.ok
     /\ \A i \in 1..Len(batch) : batch[i] # BadId
@@ -436,9 +463,43 @@ DeliveredInOrder == \A i \in 1..Len(batch) : batch[i] = (ackCount + i - 1) % IDM
 AbsFifo == Abs!FifoOrder /\ Abs!Bounded
 
 -----------------------------------------------------------------------------
+(***************************** symmetry VIEW ******************************)
+(* Two symmetries of the model, used by the CI safety model through VIEW    *)
+(* (docs/decisions/0107): adding CAPACITY to every position (mod POSMOD)    *)
+(* changes no Idx and no Dist, and adding k to every record id (mod IDMOD)  *)
+(* changes no relation between ids.  Every action, invariant and the        *)
+(* refinement mapping use positions only through Idx/Dist/Add and ids only  *)
+(* relative to pubCount/ackCount, so the states a View identifies have the  *)
+(* same futures and the same verdicts.  Not for models that compare raw     *)
+(* counters (the NonModularCompare mutant, the witnesses) and not for       *)
+(* liveness checking; the deep model runs without it.                       *)
+LapBase      == consumerPosition - Idx(consumerPosition)
+CanonPos(p)  == Dist(LapBase, p)
+CanonId(i)   == (i + IDMOD - ackCount) % IDMOD
+CanonCell(c) == IF c.k \in {"H", "P"} THEN [c EXCEPT !.id = CanonId(c.id)] ELSE c
+View ==
+    << [i \in Slots |-> CanonCell(buf[i])],
+       CanonPos(producerPosition), CanonPos(consumerPosition),
+       ppc,
+       IF ProducerUp THEN <<CanonPos(tail), CanonPos(cachedConsumerPosition)>> ELSE <<tail, cachedConsumerPosition>>,
+       claimSize, written, unpub,
+       cpc,
+       IF ConsumerUp THEN <<CanonPos(head), CanonPos(cachedProducerPosition)>> ELSE <<head, cachedProducerPosition>>,
+       [i \in DOMAIN batch |-> IF batch[i] = BadId THEN BadId ELSE CanonId(batch[i])],
+       IF cpc = "payload" THEN [hdr EXCEPT !.id = CanonId(hdr.id)] ELSE hdr,
+       rd,
+       CanonId(pubCount),
+       pCrashes, cCrashes >>
+
+-----------------------------------------------------------------------------
 (***************************** liveness ************************************)
-(* Every committed record is eventually acknowledged: whenever the queue   *)
-(* is non-empty, the acknowledged count eventually moves (with FIFO order  *)
-(* from Refinement, each record in turn).                                  *)
-Liveness == \A k \in Ids : (AbsQueue # <<>> /\ ackCount = k) ~> (ackCount # k)
+(* Every committed record is eventually acknowledged.  Stated as: always,  *)
+(* eventually the queue is empty or an acknowledgement happens.  With      *)
+(* Refinement (the queue only shrinks by Dequeue, in FIFO order) this is   *)
+(* "each committed record is eventually dequeued"; it is cheaper for TLC   *)
+(* than the equivalent \A k : (queue # <<>> /\ ackCount = k) ~> ackCount # k *)
+(* (one tableau instead of IDMOD; docs/decisions/0106).  The model never   *)
+(* stutters for ever (no deadlock), so an empty queue is seen by a step.   *)
+AckStep  == ackCount' # ackCount
+Liveness == []<><<AbsQueue = <<>> \/ AckStep>>_vars
 =============================================================================

@@ -78,6 +78,7 @@ public final class RingProducer extends RingEnd {
      * TryClaim: reserves room for a record of {@code length} payload bytes and application
      * {@code type} ({@code >= 0}). Returns the record to write in place, or {@code null} when the
      * ring is full. Exactly one of {@link #commit}, {@link #commitBatched} or {@link #abort} must follow.
+     * A full ring can be full of our own batched records: {@link #publish} before waiting for room.
      */
     public ClaimedRecord tryClaim(int length, int type) {
         checkUsable();
@@ -124,6 +125,7 @@ public final class RingProducer extends RingEnd {
         long deadline = System.nanoTime() + timeoutNanos;
         ClaimedRecord record;
         while ((record = tryClaim(length, type)) == null) {
+            publish(); // the room we wait for may be held by our own batched records (TLC: BatchNotFlushed)
             if (System.nanoTime() - deadline >= 0) {
                 throw timeout("no room for a record of " + length + " bytes", timeoutNanos);
             }
