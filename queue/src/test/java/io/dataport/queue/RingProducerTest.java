@@ -251,6 +251,28 @@ class RingProducerTest {
     }
 
     @Test
+    void blockingClaimPublishesItsOwnBatchBeforeWaitingForRoom() throws Exception {
+        TestRing ring = new TestRing(256, 120);
+        for (int i = 0; i < 2; i++) {
+            ring.producer.tryClaim(120);
+            ring.producer.commitBatched();           // the ring is full of unpublished records
+        }
+        Thread consumer = new Thread(() -> {
+            long deadline = System.nanoTime() + 10_000_000_000L;
+            int seen = 0;
+            while (seen < 3 && System.nanoTime() < deadline) {
+                seen += ring.consumer.poll(r -> { }, 10);
+            }
+        });
+        consumer.start();
+        // TLC's BatchNotFlushed mutant: without publishing first this waits for room that never comes
+        assertNotNull(ring.producer.claim(120, 0, WaitStrategy.yielding(), 5_000_000_000L));
+        ring.producer.commit();
+        consumer.join(15_000);
+        assertEquals(3, ring.consumer.records());
+    }
+
+    @Test
     void closedProducerRefusesCalls() {
         TestRing ring = new TestRing(1024, 256);
         ring.producer.close();
