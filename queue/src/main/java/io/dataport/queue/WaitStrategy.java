@@ -9,8 +9,9 @@ import java.util.concurrent.locks.LockSupport;
  * <ul>
  *   <li>{@link #busySpin()}: {@link Thread#onSpinWait()} only. Lowest latency, one core per end.</li>
  *   <li>{@link #yielding()}: {@link Thread#yield()} each time.</li>
- *   <li>{@link #backoff()}: spin, then yield, then park for growing times (1 µs doubling to 1 ms).</li>
- *   <li>{@link #blocking(Doorbell)}: the back-off, then sleep on a doorbell until the peer kicks it.
+ *   <li>{@link #backoff()}: spin (10 µs), then yield (to 100 µs), then park for growing times
+ *       (1 µs doubling to 1 ms).</li>
+ *   <li>{@link #blocking(Doorbell)}: the back-off for 2 ms, then sleep on a doorbell until the peer kicks it.
  *       Sleeping follows the wake-up protocol of {@code spec/DataportWakeup.tla}: set the need-wake-up
  *       flag, full fence, re-check the ring, and sleep only if there is still nothing to do. The
  *       peer publishes, full fence, reads the flag and kicks only if it is set; so either the sleeper's
@@ -19,12 +20,18 @@ import java.util.concurrent.locks.LockSupport;
  * </ul>
  */
 public abstract class WaitStrategy {
-    static final int SPINS = 100;
-    static final int YIELDS = 100;
-    static final int PARKS = 11;
+    /** Phases of the back-off, by time since the idle streak began (time, not counts: yields and
+     *  parks last much longer on a loaded machine). */
+    static final long SPIN_NANOS = 10_000;
+    static final long YIELD_NANOS = 100_000;
+    static final long PARK_NANOS = 2_000_000;
     static final long MAX_PARK_NANOS = 1_000_000;
 
+    /** Idle calls in the current streak (0: the streak has not begun). */
     int step;
+    /** When the current idle streak began, and how many parks it took so far. */
+    long idleSince;
+    int parks;
     /** The doorbell a blocking strategy sleeps on; null for the others. */
     final Doorbell doorbell;
 
@@ -57,7 +64,7 @@ public abstract class WaitStrategy {
             @Override
             void idle(RingEnd end, long deadlineNanos) {
                 end.countIdle();
-                backOff(deadlineNanos);
+                backOff(deadlineNanos); // never over: without a doorbell it parks on
             }
         };
     }
@@ -67,8 +74,7 @@ public abstract class WaitStrategy {
             @Override
             void idle(RingEnd end, long deadlineNanos) {
                 end.countIdle();
-                if (step < SPINS + YIELDS + PARKS) {
-                    backOff(deadlineNanos);
+                if (backOff(deadlineNanos)) {
                     return;
                 }
                 if (end.prepareToSleep()) {
@@ -94,8 +100,7 @@ public abstract class WaitStrategy {
         for (RingConsumer consumer : group) {
             consumer.countIdle();
         }
-        if (doorbell == null || step < SPINS + YIELDS + PARKS) {
-            backOff(deadlineNanos);
+        if (backOff(deadlineNanos) || doorbell == null) {
             return;
         }
         for (RingConsumer consumer : group) {
@@ -122,15 +127,29 @@ public abstract class WaitStrategy {
         step = 0;
     }
 
-    final void backOff(long deadlineNanos) {
-        int s = step++;
-        if (s < SPINS) {
-            Thread.onSpinWait();
-        } else if (s < SPINS + YIELDS) {
-            Thread.yield();
-        } else {
-            long park = Math.min(MAX_PARK_NANOS, 1000L << Math.min(s - SPINS - YIELDS, 10));
-            LockSupport.parkNanos(Math.max(0, Math.min(park, deadlineNanos - System.nanoTime())));
+    /**
+     * One step of the back-off: spin for the first 10 µs of the idle streak, then yield until
+     * 100 µs, then park for growing times (1 µs doubling to 1 ms) until 2 ms. Returns false, doing
+     * nothing, once the back-off is over: the blocking strategy then sleeps; the back-off strategy
+     * goes on parking for 1 ms at a time.
+     */
+    final boolean backOff(long deadlineNanos) {
+        long now = System.nanoTime();
+        if (step++ == 0) {
+            idleSince = now;
+            parks = 0;
         }
+        long idle = now - idleSince;
+        if (idle < SPIN_NANOS) {
+            Thread.onSpinWait();
+        } else if (idle < YIELD_NANOS) {
+            Thread.yield();
+        } else if (idle < PARK_NANOS || doorbell == null) {
+            long park = Math.min(MAX_PARK_NANOS, 1000L << Math.min(parks++, 10));
+            LockSupport.parkNanos(Math.max(0, Math.min(park, deadlineNanos - now)));
+        } else {
+            return false;
+        }
+        return true;
     }
 }

@@ -78,7 +78,7 @@ public final class WakeupPeer {
                     producer.claim(8 + random.nextInt(200), 0, wait, 30_000_000_000L).putLong(0, n);
                     producer.commit();
                 }
-                Thread.sleep(random.nextInt(30));
+                Thread.sleep(5 + random.nextInt(30)); // longer than the 2 ms back-off: the consumer sleeps
             }
             System.out.println("sent " + n + " sleeps " + producer.sleeps() + " kicksSent " + producer.kicksSent()
                     + " kicksSuppressed " + producer.kicksSuppressed());

@@ -103,7 +103,7 @@ class WakeupTest {
                 ring.producer.claim(8 + random.nextInt(100), 0, wait, 30 * SECOND).putLong(0, n);
                 ring.producer.commit();
                 if (random.nextInt(1000) == 0) {
-                    Thread.sleep(5); // a gap: the consumer goes to sleep
+                    Thread.sleep(20); // a gap, longer than the 2 ms back-off: the consumer goes to sleep
                 }
             }
             consumer.join(60_000);
@@ -169,7 +169,7 @@ class WakeupTest {
                 record.putLong(0, n);
                 producer.commit();
                 if (random.nextInt(500) == 0) {
-                    java.util.concurrent.locks.LockSupport.parkNanos(2_000_000); // a gap
+                    java.util.concurrent.locks.LockSupport.parkNanos(20_000_000); // a gap, longer than the back-off
                 }
             }
         });

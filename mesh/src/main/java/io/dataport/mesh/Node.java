@@ -1,0 +1,576 @@
+package io.dataport.mesh;
+
+import io.dataport.queue.ClaimedRecord;
+import io.dataport.queue.DataportException;
+import io.dataport.queue.Doorbell;
+import io.dataport.queue.Kicker;
+import io.dataport.queue.PeerTimeoutException;
+import io.dataport.queue.RecordHandler;
+import io.dataport.queue.RecordView;
+import io.dataport.queue.RingConsumer;
+import io.dataport.queue.RingFile;
+import io.dataport.queue.RingFileException;
+import io.dataport.queue.RingProducer;
+import io.dataport.queue.WaitStrategy;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.locks.ReentrantLock;
+
+/**
+ * One node of a mesh: a process that shares a directory of ring files with its peers, sends to any
+ * of them and receives from all of them.
+ *
+ * <h2>Files</h2>
+ * One ring file per direction: node {@code a} sends to node {@code b} through
+ * {@code a-to-b.ring} (it is that ring's only producer, {@code b} its only consumer), and node
+ * {@code b} sleeps on its doorbell {@code node-b.bell}. See {@link MeshConfig#ringFile} and
+ * {@code docs/mesh.md}.
+ *
+ * <h2>Joining</h2>
+ * {@link #join} binds the node's doorbell, then opens or creates every ring it sends or receives on
+ * (whoever comes first creates a ring; opening never rewrites one, so a live ring is never
+ * clobbered) and attaches its end. Files of another mesh (another tag) or with other sizes are
+ * refused with a message naming the file. Start order does not matter: a sender connects to a
+ * receiver's doorbell as soon as the receiver has come.
+ *
+ * <h2>Sending</h2>
+ * Every packet goes into its link's ring behind an 8-byte mesh header holding its sequence number
+ * (see {@link Packet#seq()}). A full ring is back-pressure, never a silent drop:
+ * {@link #trySend} returns false, {@link #send} waits (spinning, yielding, then parking up to 1 ms)
+ * until the receiver makes room or the timeout ends. A packet is <em>committed</em> when the send
+ * returns: it is published in the ring file and survives the death of either process. Sends are
+ * thread-safe (one lock per link).
+ *
+ * <h2>Receiving</h2>
+ * One thread calls {@link #poll} in a loop and {@link #idle} when it returned 0. A round takes up
+ * to {@code batchLimit} packets from each inbound link in turn (starting one link further each
+ * round), so a busy peer cannot starve another. When every inbound ring stays empty the node backs
+ * off and then sleeps on its one doorbell: it announces the sleep on every inbound ring, fences,
+ * re-checks all of them, and sleeps only if all are still empty; a sender that publishes into a ring
+ * whose receiver announced a sleep rings the doorbell (a kick), otherwise the kick is suppressed.
+ * The receiver acknowledges (publishes its ring position) once per batch, after its handler ran.
+ */
+public final class Node implements AutoCloseable {
+    /** How often a sender retries connecting to a peer's doorbell that is not there yet. */
+    private static final long KICKER_RETRY_NANOS = 1_000_000;
+
+    private final MeshConfig config;
+    private final int id;
+    private final Doorbell doorbell;
+    private final Outbound[] outbound;
+    private final Inbound[] inbound;
+    private final Inbound[] inboundByPeer;
+    private final RingConsumer[] group;
+    private final WaitStrategy idleStrategy;
+    private final Packet packet = new Packet();
+    private final int batchLimit;
+    private PacketHandler handler;
+    private int nextStart;
+    private volatile boolean closed;
+
+    private Node(MeshConfig config, int id, Doorbell doorbell, Outbound[] outbound, Inbound[] inboundByPeer) {
+        this.config = config;
+        this.id = id;
+        this.doorbell = doorbell;
+        this.outbound = outbound;
+        this.inboundByPeer = inboundByPeer;
+        List<Inbound> links = new ArrayList<>();
+        for (Inbound link : inboundByPeer) {
+            if (link != null) {
+                links.add(link);
+            }
+        }
+        this.inbound = links.toArray(new Inbound[0]);
+        this.group = new RingConsumer[inbound.length];
+        for (int i = 0; i < inbound.length; i++) {
+            inbound[i].node = this;
+            group[i] = inbound[i].consumer;
+        }
+        this.idleStrategy = WaitStrategy.blocking(doorbell);
+        this.batchLimit = config.batchLimit();
+    }
+
+    /**
+     * Joins the mesh as node {@code id}: checks the directory, binds the doorbell, opens or creates
+     * the node's {@code 2 * (nodes - 1)} ring files and attaches its ends. Throws
+     * {@link MeshException} with a message naming the problem and the file.
+     */
+    public static Node join(MeshConfig config, int id) {
+        if (id < 0 || id >= config.nodes()) {
+            throw new MeshException("unknown node id " + id + ": " + config.describe() + " has node ids 0 to "
+                    + (config.nodes() - 1));
+        }
+        prepareDirectory(config, id);
+        List<AutoCloseable> opened = new ArrayList<>();
+        try {
+            Doorbell doorbell = bindDoorbell(config, id);
+            opened.add(doorbell);
+            Outbound[] outbound = new Outbound[config.nodes()];
+            Inbound[] inbound = new Inbound[config.nodes()];
+            for (int peer = 0; peer < config.nodes(); peer++) {
+                if (peer == id) {
+                    continue;
+                }
+                RingFile out = openRing(config, id, id, peer);
+                opened.add(out);
+                RingProducer producer = attach(config, id, out, true, () -> out.attachProducer());
+                opened.add(producer);
+                outbound[peer] = new Outbound(id, peer, out, producer, config.doorbellFile(peer));
+                RingFile in = openRing(config, id, peer, id);
+                opened.add(in);
+                RingConsumer consumer = attach(config, id, in, false, () -> in.attachConsumer());
+                opened.add(consumer);
+                inbound[peer] = new Inbound(peer, in, consumer);
+            }
+            for (Outbound link : outbound) {
+                if (link != null) {
+                    link.connectKicker(System.nanoTime());
+                    if (link.kicker != null) {
+                        opened.add(link.kicker);
+                    }
+                }
+            }
+            return new Node(config, id, doorbell, outbound, inbound);
+        } catch (RuntimeException e) {
+            for (int i = opened.size() - 1; i >= 0; i--) {
+                closeQuietly(opened.get(i));
+            }
+            throw e;
+        }
+    }
+
+    private static void prepareDirectory(MeshConfig config, int id) {
+        Path dir = config.dir();
+        if (Files.exists(dir) && !Files.isDirectory(dir)) {
+            throw new MeshException("node " + id + ": the mesh directory " + dir
+                    + " is not a directory (it is a file): give a directory for the mesh's ring files");
+        }
+        if (!Files.exists(dir)) {
+            try {
+                Files.createDirectories(dir);
+            } catch (IOException e) {
+                throw new MeshException("node " + id + ": cannot create the mesh directory " + dir + ": " + e, e);
+            }
+        }
+        if (!Files.isReadable(dir) || !Files.isWritable(dir) || !Files.isExecutable(dir)) {
+            throw new MeshException("node " + id + ": the mesh directory " + dir + " is not readable and writable by"
+                    + " this process: check its permissions, or an immutable attribute (lsattr -d " + dir + ")");
+        }
+    }
+
+    private static Doorbell bindDoorbell(MeshConfig config, int id) {
+        Path path = config.doorbellFile(id);
+        if (path.toAbsolutePath().toString().getBytes(java.nio.charset.StandardCharsets.UTF_8).length >= 108) {
+            throw new MeshException("node " + id + ": the doorbell path " + path + " is too long for a Unix-domain"
+                    + " socket (at most 107 bytes): use a shorter mesh directory");
+        }
+        if (Files.exists(path)) {
+            try {
+                Kicker.connect(path).close();
+                throw new MeshException("node " + id + " is already running in " + config.dir()
+                        + ": a live process answers on its doorbell " + path + "; stop it first, or choose another node id");
+            } catch (MeshException e) {
+                throw e;
+            } catch (DataportException stale) {
+                // a doorbell left by a node that died: binding replaces it
+            }
+        }
+        try {
+            return Doorbell.bind(path);
+        } catch (DataportException e) {
+            throw new MeshException("node " + id + ": cannot bind its doorbell: " + e.getMessage(), e);
+        }
+    }
+
+    private static RingFile openRing(MeshConfig config, int id, int from, int to) {
+        Path path = config.ringFile(from, to);
+        try {
+            return RingFile.openOrCreate(path, config.ringConfig(), config.tag());
+        } catch (RingFileException e) {
+            throw explain(config, id, path, e);
+        }
+    }
+
+    /** Turns the library's refusal of a ring file into a message about the mesh. */
+    private static MeshException explain(MeshConfig config, int id, Path path, RingFileException e) {
+        try (RingFile other = RingFile.open(path)) {
+            if (other.tag() != config.tag()) {
+                return new MeshException("node " + id + ": " + path + " belongs to another mesh: its tag is "
+                        + Long.toHexString(other.tag()) + " but " + config.describe() + " has tag "
+                        + Long.toHexString(config.tag()) + ". Every node of a mesh must use the same mesh name and"
+                        + " node count; use another directory, or remove the old mesh's files if it is gone", e);
+            }
+            if (!other.config().equals(config.ringConfig())) {
+                return new MeshException("node " + id + ": " + path + " has a ring of " + other.config().capacity()
+                        + " bytes for packets up to " + (other.config().maxRecordLength() - MeshConfig.HEADER_LENGTH)
+                        + " bytes, but this node is configured for rings of " + config.ringCapacity()
+                        + " bytes and packets up to " + config.maxPacketLength() + " bytes. Every node of a mesh must use"
+                        + " the same sizes; use them, or remove the old mesh's files if it is gone", e);
+            }
+        } catch (DataportException unreadable) {
+            // fall through: the library's own message says what is wrong with the file
+        }
+        return new MeshException("node " + id + ": cannot use " + e.getMessage(), e);
+    }
+
+    private static <T> T attach(MeshConfig config, int id, RingFile file, boolean producer,
+                                java.util.function.Supplier<T> attach) {
+        try {
+            return attach.get();
+        } catch (RingFileException e) {
+            throw new MeshException("node " + id + ": cannot attach as the " + (producer ? "sender" : "receiver")
+                    + " of " + file.path() + ": " + e.getMessage() + " (is node " + id + " running twice?)", e);
+        }
+    }
+
+    // ------------------------------------------------------------------------------------ sending
+
+    /**
+     * Sends {@code packet} (type 0) to {@code peer}, waiting for room up to the configured send
+     * timeout. When it returns, the packet is committed.
+     *
+     * @throws PeerTimeoutException when the ring stayed full (the message says whether the peer is attached)
+     */
+    public void send(int peer, byte[] packet) {
+        send(peer, 0, packet, 0, packet.length, config.sendTimeoutNanos());
+    }
+
+    /** Sends {@code src[offset, offset + length)} with record {@code type} ({@code >= 0}), waiting up to {@code timeoutNanos} for room. */
+    public void send(int peer, int type, byte[] src, int offset, int length, long timeoutNanos) {
+        java.util.Objects.checkFromIndexSize(offset, length, src.length);
+        Outbound link = outbound(peer);
+        checkLength(length);
+        link.lock.lock();
+        try {
+            link.commit(claim(link, length, type, timeoutNanos), length, null, src, offset);
+        } finally {
+            link.lock.unlock();
+        }
+    }
+
+    /** Zero-copy send: claims {@code length} bytes in the ring, lets {@code writer} fill them, commits. */
+    public void send(int peer, int type, int length, PacketWriter writer, long timeoutNanos) {
+        Outbound link = outbound(peer);
+        checkLength(length);
+        link.lock.lock();
+        try {
+            link.commit(claim(link, length, type, timeoutNanos), length, writer, null, 0);
+        } finally {
+            link.lock.unlock();
+        }
+    }
+
+    /**
+     * Sends without waiting: false when the ring is full (counted as a full event) or when another
+     * thread is sending on this link right now. Nothing is dropped: the caller still has the packet.
+     */
+    public boolean trySend(int peer, int type, byte[] src, int offset, int length) {
+        java.util.Objects.checkFromIndexSize(offset, length, src.length);
+        return trySend(peer, type, length, null, src, offset);
+    }
+
+    /** Zero-copy {@link #trySend(int, int, byte[], int, int)}. */
+    public boolean trySend(int peer, int type, int length, PacketWriter writer) {
+        return trySend(peer, type, length, writer, null, 0);
+    }
+
+    private boolean trySend(int peer, int type, int length, PacketWriter writer, byte[] src, int offset) {
+        Outbound link = outbound(peer);
+        checkLength(length);
+        if (!link.lock.tryLock()) {
+            return false;
+        }
+        try {
+            if (link.kicker == null) {
+                link.connectKicker(System.nanoTime());
+            }
+            ClaimedRecord record = link.producer.tryClaim(length + MeshConfig.HEADER_LENGTH, type);
+            if (record == null) {
+                link.fullEvents++;
+                return false;
+            }
+            link.commit(record, length, writer, src, offset);
+            return true;
+        } finally {
+            link.lock.unlock();
+        }
+    }
+
+    private ClaimedRecord claim(Outbound link, int length, int type, long timeoutNanos) {
+        if (link.kicker == null) {
+            link.connectKicker(System.nanoTime());
+        }
+        ClaimedRecord record = link.producer.tryClaim(length + MeshConfig.HEADER_LENGTH, type);
+        if (record != null) {
+            return record;
+        }
+        link.fullEvents++;
+        try {
+            return link.producer.claim(length + MeshConfig.HEADER_LENGTH, type, link.backoff, timeoutNanos);
+        } catch (PeerTimeoutException e) {
+            throw new PeerTimeoutException("node " + id + " -> " + link.peer + ": the link stayed full: " + e.getMessage());
+        }
+    }
+
+    private void checkLength(int length) {
+        if (length < 0 || length > config.maxPacketLength()) {
+            throw new IllegalArgumentException("packet length " + length + " is outside [0, "
+                    + config.maxPacketLength() + "] (the mesh's max packet length)");
+        }
+    }
+
+    private Outbound outbound(int peer) {
+        checkOpen();
+        if (peer < 0 || peer >= outbound.length || outbound[peer] == null) {
+            throw new IllegalArgumentException("node " + id + " has no link to node " + peer + " (peers are 0 to "
+                    + (config.nodes() - 1) + ", except itself)");
+        }
+        return outbound[peer];
+    }
+
+    // ---------------------------------------------------------------------------------- receiving
+
+    /**
+     * One fair round: takes up to {@code batchLimit} packets from each inbound link in turn,
+     * handing each to {@code handler}, and acknowledges each link's batch after it. Returns the
+     * number of packets handled (0 when every inbound ring was empty). One receiving thread only.
+     */
+    public int poll(PacketHandler handler) {
+        checkOpen();
+        this.handler = handler;
+        int links = inbound.length;
+        int start = nextStart;
+        nextStart = start + 1 == links ? 0 : start + 1;
+        int total = 0;
+        try {
+            for (int i = 0; i < links; i++) {
+                Inbound link = inbound[start + i < links ? start + i : start + i - links];
+                total += link.consumer.poll(link, batchLimit);
+            }
+        } finally {
+            this.handler = null;
+            packet.clear();
+        }
+        if (total > 0) {
+            idleStrategy.reset();
+        }
+        return total;
+    }
+
+    /**
+     * Call when {@link #poll} returned 0: one step of backing off (spin, yield, park), and after a
+     * while a sleep on the doorbell (see the class comment) that lasts until a sender kicks it or
+     * {@code maxNanos} pass. Also connects to peers' doorbells that appeared since.
+     */
+    public void idle(long maxNanos) {
+        checkOpen();
+        long now = System.nanoTime();
+        for (Outbound link : outbound) {
+            if (link != null && link.kicker == null && link.lock.tryLock()) {
+                try {
+                    link.connectKicker(now);
+                } finally {
+                    link.lock.unlock();
+                }
+            }
+        }
+        idleStrategy.idle(group, now + Math.max(0, Math.min(maxNanos, 3_600_000_000_000L)));
+    }
+
+    // ------------------------------------------------------------------------------------ queries
+
+    public int id() {
+        return id;
+    }
+
+    public MeshConfig config() {
+        return config;
+    }
+
+    /** Counters of the link from this node to {@code peer}. */
+    public LinkStats outboundStats(int peer) {
+        Outbound link = outbound(peer);
+        RingProducer p = link.producer;
+        return new LinkStats(id, peer, link.packets, link.bytes, link.fullEvents, p.kicksSent(),
+                p.kicksSuppressed(), p.kickFailures(), 0);
+    }
+
+    /** Counters of the link from {@code peer} to this node. */
+    public LinkStats inboundStats(int peer) {
+        checkOpen();
+        if (peer < 0 || peer >= inboundByPeer.length || inboundByPeer[peer] == null) {
+            throw new IllegalArgumentException("node " + id + " has no link from node " + peer);
+        }
+        Inbound link = inboundByPeer[peer];
+        return new LinkStats(peer, id, link.packets, link.bytes, 0, 0, 0, 0, link.consumer.sleeps());
+    }
+
+    /**
+     * The creation epoch of the ring file carrying packets from {@code peer}: sequence numbers are
+     * unique per (link, epoch); a new epoch means the file was removed and created again.
+     */
+    public long inboundEpoch(int peer) {
+        inboundStats(peer);
+        return inboundByPeer[peer].file.creationEpoch();
+    }
+
+    /** Whether {@code peer}'s doorbell answered us: it has joined and this node can wake it. */
+    public boolean connectedTo(int peer) {
+        return outbound(peer).kicker != null;
+    }
+
+    private void checkOpen() {
+        if (closed) {
+            throw new IllegalStateException("node " + id + " has left the mesh (closed)");
+        }
+    }
+
+    /**
+     * Leaves the mesh: detaches every ring end, releases the files and removes the doorbell. The
+     * ring files stay: packets sent to this node wait there for its next incarnation. Call it after
+     * the receiving and sending threads stopped. Idempotent.
+     */
+    @Override
+    public void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        for (Outbound link : outbound) {
+            if (link != null) {
+                if (link.kicker != null) {
+                    closeQuietly(link.kicker);
+                }
+                closeQuietly(link.producer);
+                closeQuietly(link.file);
+            }
+        }
+        for (Inbound link : inbound) {
+            closeQuietly(link.consumer);
+            closeQuietly(link.file);
+        }
+        doorbell.close();
+    }
+
+    private static void closeQuietly(AutoCloseable closeable) {
+        try {
+            closeable.close();
+        } catch (Exception ignored) {
+            // leaving anyway: the kernel releases what is left when the process ends
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "node " + id + " of " + config.describe();
+    }
+
+    /** One outgoing link: this node is the producer of {@code id-to-peer.ring}. */
+    private static final class Outbound {
+        final int from;
+        final int peer;
+        final RingFile file;
+        final RingProducer producer;
+        final Path peerDoorbell;
+        final ReentrantLock lock = new ReentrantLock();
+        final WaitStrategy backoff = WaitStrategy.backoff();
+        final OutgoingPacket outgoing = new OutgoingPacket();
+        Kicker kicker;
+        long nextKickerAttempt;
+        long packets;
+        long bytes;
+        long fullEvents;
+
+        Outbound(int from, int peer, RingFile file, RingProducer producer, Path peerDoorbell) {
+            this.from = from;
+            this.peer = peer;
+            this.file = file;
+            this.producer = producer;
+            this.peerDoorbell = peerDoorbell;
+        }
+
+        /**
+         * Under the lock: connects to the peer's doorbell once it exists (retrying at most once per
+         * {@link #KICKER_RETRY_NANOS}) and kicks it once, in case the peer went to sleep on a
+         * publication made before we could wake it.
+         */
+        void connectKicker(long now) {
+            if (kicker != null || now - nextKickerAttempt < 0) {
+                return;
+            }
+            nextKickerAttempt = now + KICKER_RETRY_NANOS;
+            if (!Files.exists(peerDoorbell)) {
+                return;
+            }
+            try {
+                kicker = Kicker.connect(peerDoorbell);
+            } catch (DataportException notYet) {
+                return; // a stale doorbell: the peer is gone or not bound yet
+            }
+            producer.wakePeerWith(kicker);
+            kicker.kick();
+        }
+
+        /** Under the lock: writes the mesh header and the packet into the claimed record, then commits. */
+        void commit(ClaimedRecord record, int length, PacketWriter writer, byte[] src, int offset) {
+            try {
+                record.putLong(0, producer.position());
+                if (writer != null) {
+                    outgoing.wrap(record, length);
+                    writer.write(outgoing);
+                } else {
+                    record.putBytes(MeshConfig.HEADER_LENGTH, src, offset, length);
+                }
+            } catch (RuntimeException | Error e) {
+                producer.abort();
+                throw e;
+            } finally {
+                outgoing.clear();
+            }
+            producer.commit();
+            packets++;
+            bytes += length;
+        }
+    }
+
+    /** One incoming link: this node is the consumer of {@code peer-to-id.ring}. */
+    private static final class Inbound implements RecordHandler {
+        final int peer;
+        final RingFile file;
+        final RingConsumer consumer;
+        Node node;
+        long lastSeq = -1;
+        long packets;
+        long bytes;
+
+        Inbound(int peer, RingFile file, RingConsumer consumer) {
+            this.peer = peer;
+            this.file = file;
+            this.consumer = consumer;
+        }
+
+        @Override
+        public void onRecord(RecordView record) {
+            int length = record.length();
+            if (length < MeshConfig.HEADER_LENGTH) {
+                throw new MeshException("node " + node.id + ": a record of " + length + " bytes from node " + peer
+                        + " in " + file.path() + " has no mesh header: the sender is not a mesh node of this version");
+            }
+            long seq = record.getLong(0);
+            if (seq <= lastSeq) {
+                throw new MeshException("node " + node.id + ": packet sequence number " + seq + " from node " + peer
+                        + " in " + file.path() + " is not above the previous one, " + lastSeq
+                        + ": the sender is broken");
+            }
+            lastSeq = seq;
+            packets++;
+            bytes += length - MeshConfig.HEADER_LENGTH;
+            Packet view = node.packet;
+            view.wrap(peer, seq, record);
+            node.handler.onPacket(view);
+        }
+    }
+}

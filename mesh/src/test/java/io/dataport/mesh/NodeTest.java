@@ -1,0 +1,240 @@
+package io.dataport.mesh;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+import io.dataport.queue.PeerTimeoutException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Nodes of one mesh in one JVM: joining in any order, fairness, back-pressure, wake-ups, restarts. */
+@Timeout(value = 60, unit = TimeUnit.SECONDS)
+class NodeTest {
+    @TempDir
+    Path dir;
+
+    private MeshConfig config() {
+        return MeshConfig.defaults(dir).withSizes(64 * 1024, 4096);
+    }
+
+    private static List<String> drain(Node node) {
+        List<String> got = new ArrayList<>();
+        while (node.poll(p -> got.add(p.from() + ":" + new String(p.toByteArray(), StandardCharsets.UTF_8))) > 0) {
+            // until every inbound ring is empty
+        }
+        return got;
+    }
+
+    @Test
+    void startOrderDoesNotMatterAndPacketsWaitForALateReceiver() {
+        MeshConfig config = config();
+        try (Node zero = Node.join(config, 0)) {
+            // node 0 came first: it created its six... its four rings, and nobody else is here
+            for (String name : List.of("0-to-1.ring", "1-to-0.ring", "0-to-2.ring", "2-to-0.ring", "node-0.bell")) {
+                assertTrue(Files.exists(dir.resolve(name)), name);
+            }
+            assertFalse(zero.connectedTo(1));
+            for (int i = 0; i < 10; i++) {
+                zero.send(1, ("early " + i).getBytes(StandardCharsets.UTF_8));
+            }
+            try (Node two = Node.join(config, 2); Node one = Node.join(config, 1)) {
+                List<String> got = drain(one);
+                assertEquals(10, got.size(), got.toString());
+                for (int i = 0; i < 10; i++) {
+                    assertEquals("0:early " + i, got.get(i));
+                }
+                one.send(0, "hello 0".getBytes(StandardCharsets.UTF_8));
+                two.send(0, "hello from 2".getBytes(StandardCharsets.UTF_8));
+                two.send(1, "hello 1".getBytes(StandardCharsets.UTF_8));
+                List<String> atZero = drain(zero);
+                assertTrue(atZero.containsAll(List.of("1:hello 0", "2:hello from 2")), atZero.toString());
+                assertEquals(List.of("2:hello 1"), drain(one));
+                assertEquals(10, zero.outboundStats(1).packets());
+                assertEquals(10, one.inboundStats(0).packets());
+                assertEquals("early 0".length() * 10, one.inboundStats(0).bytes());
+            }
+        }
+    }
+
+    @Test
+    void sequenceNumbersIncreaseAndSurviveARestartOfEitherSide() {
+        MeshConfig config = config();
+        List<Long> seqs = new ArrayList<>();
+        try (Node zero = Node.join(config, 0)) {
+            try (Node one = Node.join(config, 1)) {
+                zero.send(1, new byte[100]);
+                zero.send(1, new byte[3000]);
+                one.poll(p -> seqs.add(p.seq()));
+            }
+            zero.send(1, new byte[5]); // node 1 is away: the packet waits in the ring
+            try (Node one = Node.join(config, 1)) {
+                zero.send(1, new byte[7]);
+                while (one.poll(p -> seqs.add(p.seq())) > 0) {
+                    // drain
+                }
+            }
+        }
+        try (Node zero = Node.join(config, 0); Node one = Node.join(config, 1)) { // the sender restarted too
+            zero.send(1, new byte[9]);
+            one.poll(p -> seqs.add(p.seq()));
+        }
+        assertEquals(5, seqs.size(), seqs.toString());
+        for (int i = 1; i < seqs.size(); i++) {
+            assertTrue(seqs.get(i) > seqs.get(i - 1), "strictly increasing: " + seqs);
+        }
+    }
+
+    @Test
+    void aRoundTakesAtMostTheBatchLimitFromEachLinkSoNoPeerStarvesAnother() {
+        MeshConfig config = config().withBatchLimit(4);
+        try (Node zero = Node.join(config, 0); Node one = Node.join(config, 1); Node two = Node.join(config, 2)) {
+            for (int i = 0; i < 40; i++) {
+                zero.send(1, new byte[] {(byte) i});  // a busy peer
+            }
+            for (int i = 0; i < 8; i++) {
+                two.send(1, new byte[] {(byte) i});   // a quiet one
+            }
+            List<List<Integer>> rounds = new ArrayList<>();
+            for (int r = 0; r < 4; r++) {
+                List<Integer> from = new ArrayList<>();
+                one.poll(p -> from.add(p.from()));
+                rounds.add(from);
+            }
+            for (int r = 0; r < 2; r++) {
+                List<Integer> from = rounds.get(r);
+                assertEquals(8, from.size(), "round " + r + ": " + rounds);
+                assertEquals(4, from.stream().filter(f -> f == 0).count(), "round " + r + ": " + rounds);
+                assertEquals(4, from.stream().filter(f -> f == 2).count(), "round " + r + ": " + rounds);
+            }
+            assertNotEquals(rounds.get(0).get(0), rounds.get(1).get(0), "each round starts one link further");
+            assertEquals(List.of(0, 0, 0, 0), rounds.get(2), "the quiet peer is done; the busy one goes on");
+            assertEquals(List.of(0, 0, 0, 0), rounds.get(3));
+        }
+    }
+
+    @Test
+    void aFullRingBackPressuresTheSenderAndNothingIsDropped() {
+        MeshConfig config = MeshConfig.defaults(dir).withSizes(4096, 1000);
+        try (Node zero = Node.join(config, 0); Node one = Node.join(config, 1)) {
+            byte[] packet = new byte[1000];
+            int sent = 0;
+            while (true) {
+                packet[0] = (byte) sent;
+                if (!zero.trySend(1, 0, packet, 0, packet.length)) {
+                    break;
+                }
+                sent++;
+            }
+            assertTrue(sent >= 2 && sent <= 4, "a 4 KiB ring holds a few 1 KiB packets: " + sent);
+            assertEquals(1, zero.outboundStats(1).fullEvents());
+            assertFalse(zero.trySend(1, 0, packet, 0, packet.length), "still full");
+            assertEquals(2, zero.outboundStats(1).fullEvents());
+            long start = System.nanoTime();
+            PeerTimeoutException timeout = assertThrows(PeerTimeoutException.class,
+                    () -> zero.send(1, 0, packet, 0, packet.length, 50_000_000));
+            assertTrue(System.nanoTime() - start >= 50_000_000);
+            assertTrue(timeout.getMessage().contains("node 0 -> 1"), timeout.getMessage());
+            assertTrue(timeout.getMessage().contains("attached"), timeout.getMessage());
+            assertEquals(sent, zero.outboundStats(1).packets(), "a refused packet is not counted as sent");
+
+            List<Integer> got = new ArrayList<>();
+            while (one.poll(p -> got.add((int) p.getByte(0))) > 0) {
+                // drain
+            }
+            assertEquals(sent, got.size());
+            for (int i = 0; i < sent; i++) {
+                assertEquals(i, got.get(i));
+            }
+            assertTrue(zero.trySend(1, 0, packet, 0, packet.length), "room again");
+        }
+    }
+
+    @Test
+    void aBlockedSendResumesWhenTheReceiverMakesRoom() throws Exception {
+        MeshConfig config = MeshConfig.defaults(dir).withSizes(4096, 1000);
+        try (Node zero = Node.join(config, 0); Node one = Node.join(config, 1)) {
+            byte[] packet = new byte[1000];
+            while (zero.trySend(1, 0, packet, 0, packet.length)) {
+                // fill the ring
+            }
+            Thread sender = new Thread(() -> zero.send(1, 0, packet, 0, packet.length, 20_000_000_000L));
+            sender.start();
+            Thread.sleep(50);
+            assertTrue(sender.isAlive(), "the sender waits for room");
+            one.poll(p -> { });
+            sender.join(5_000);
+            assertFalse(sender.isAlive(), "room was made: the send went through");
+        }
+    }
+
+    @Test
+    void aSleepingReceiverIsWokenByAKickWhenAPacketArrives() throws Exception {
+        MeshConfig config = config();
+        try (Node one = Node.join(config, 1); Node zero = Node.join(config, 0)) {
+            assertTrue(zero.connectedTo(1), "node 1 was there first: node 0 connected to its doorbell on joining");
+            AtomicLong arrived = new AtomicLong();
+            Thread receiver = new Thread(() -> {
+                long deadline = System.nanoTime() + 20_000_000_000L;
+                while (arrived.get() == 0 && System.nanoTime() < deadline) {
+                    if (one.poll(p -> arrived.set(System.nanoTime())) == 0) {
+                        one.idle(10_000_000_000L); // sleeps far longer than the test waits
+                    }
+                }
+            });
+            receiver.start();
+            long deadline = System.nanoTime() + 10_000_000_000L;
+            while (one.inboundStats(0).sleeps() == 0 && System.nanoTime() < deadline) {
+                Thread.sleep(5);
+            }
+            assertTrue(one.inboundStats(0).sleeps() > 0, "node 1 went to sleep on its doorbell");
+            Thread.sleep(20);
+            long sent = System.nanoTime();
+            zero.send(1, new byte[64]);
+            receiver.join(5_000);
+            assertTrue(arrived.get() > 0, "the packet arrived");
+            long latencyMillis = (arrived.get() - sent) / 1_000_000;
+            assertTrue(latencyMillis < 2_000, "woken by the kick, not by the 10 s timeout: " + latencyMillis + " ms");
+            assertEquals(1, zero.outboundStats(1).kicksSent(), "one kick for one sleep");
+        }
+    }
+
+    @Test
+    void zeroCopySendAndReceiveWithBoundsChecks() {
+        MeshConfig config = config();
+        try (Node zero = Node.join(config, 0); Node one = Node.join(config, 1)) {
+            zero.send(1, 7, 24, p -> p.putLong(0, 42).putInt(8, 43).putBytes(12, new byte[] {1, 2, 3}, 0, 3)
+                    .putByte(23, (byte) 9), 1_000_000_000L);
+            assertThrows(IndexOutOfBoundsException.class,
+                    () -> zero.send(1, 0, 8, p -> p.putLong(1, 0), 1_000_000_000L));
+            assertThrows(IllegalArgumentException.class, () -> zero.send(1, new byte[4097]));
+            assertThrows(IllegalArgumentException.class, () -> zero.send(0, new byte[1]), "no link to itself");
+            assertThrows(IllegalArgumentException.class, () -> zero.send(3, new byte[1]), "no such node");
+            List<String> got = new ArrayList<>();
+            one.poll(p -> {
+                got.add(p.type() + " " + p.length() + " " + p.getLong(0) + " " + p.getInt(8) + " " + p.getByte(13)
+                        + " " + p.getByte(23));
+                assertThrows(IndexOutOfBoundsException.class, () -> p.getLong(20));
+                assertThrows(IndexOutOfBoundsException.class, () -> p.getByte(-1));
+            });
+            assertEquals(List.of("7 24 42 43 2 9"), got, "the aborted packet was never sent");
+            assertEquals(1, zero.outboundStats(1).packets());
+        }
+    }
+
+    @Test
+    void theSameNodeCannotJoinTwice() {
+        MeshConfig config = config();
+        try (Node zero = Node.join(config, 0)) {
+            MeshException e = assertThrows(MeshException.class, () -> Node.join(config, 0));
+            assertTrue(e.getMessage().contains("node 0 is already running"), e.getMessage());
+        }
+        Node.join(config, 0).close(); // it left: it may come back
+    }
+}
