@@ -58,9 +58,8 @@ abstract class RingEnd implements AutoCloseable {
      * however many publications happen before the peer wakes and clears it.
      */
     final void wakePeer() {
-        ring.fence();
-        int sleep = peerNeedsWakeup();
-        if (sleep != 0 && sleep != kickedSleep) {
+        int sleep = sleepingPeer();
+        if (sleep != 0) {
             kickedSleep = sleep;
             kicksSent++;
             if (!peerDoorbell.kick()) {
@@ -69,6 +68,16 @@ abstract class RingEnd implements AutoCloseable {
         } else {
             kicksSuppressed++;
         }
+    }
+
+    /**
+     * The waker's side of the wake-up protocol, after a publication: Fence, ReadNeedsWakeup. Returns
+     * the number of the peer's sleep when it sleeps and was not kicked for that sleep yet, else 0.
+     */
+    final int sleepingPeer() {
+        ring.fence();
+        int sleep = peerNeedsWakeup();
+        return sleep != 0 && sleep != kickedSleep ? sleep : 0;
     }
 
     /** The value to put in our need-wake-up flag for our next sleep: never 0, never the last one. */
