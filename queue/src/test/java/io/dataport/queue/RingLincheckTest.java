@@ -1,0 +1,316 @@
+package io.dataport.queue;
+
+import static org.jetbrains.lincheck.datastructures.ManagedStrategyGuaranteeKt.forClasses;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.ByteBuffer;
+import java.util.Random;
+import java.util.SplittableRandom;
+import org.jetbrains.lincheck.datastructures.ModelCheckingOptions;
+import org.jetbrains.lincheck.datastructures.Operation;
+import org.jetbrains.lincheck.datastructures.Param;
+import org.jetbrains.lincheck.datastructures.ParameterGenerator;
+import org.jetbrains.lincheck.datastructures.RandomProvider;
+import org.jetbrains.lincheck.datastructures.StressOptions;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Model-based tests of the ring with Lincheck: the ring's operations, on a real in-memory ring,
+ * against the sequential reference model {@link RingModel}; see {@code docs/model-tests.md}.
+ *
+ * <ul>
+ *   <li>{@link #sequentialScenarios}: one thread runs random operation sequences (every operation,
+ *       including batched polls and a separate publish) and each result must equal the model's.</li>
+ *   <li>{@link #concurrentStress} and {@link #concurrentModelChecking}: the producer's operations run
+ *       in one thread and the consumer's in another (Lincheck non-parallel groups), and the results
+ *       must be explainable by some order of the same operations on the model (linearizability).
+ *       Stress mode runs them on real threads; model checking explores interleavings at every
+ *       shared-memory access, each {@link SharedRing} method being one atomic step.</li>
+ *   <li>{@link #longSequentialWalkMatchesModel}: a plain random walk of 200,000 operations, for deep
+ *       states (many laps, positions past the 64-bit overflow) that short scenarios never reach.</li>
+ * </ul>
+ *
+ * Lengths come from {@link UniformInt} (uniform over [0, max]): Lincheck's default integer
+ * generator starts mid-range and widens slowly, and misses wrap bugs.
+ */
+public class RingLincheckTest {
+
+    /**
+     * Iterations (scenarios) and invocations per scenario. The defaults keep this class within about
+     * a minute on two cores; -Ddataport.lincheck.scale=N multiplies the iterations for a longer run.
+     */
+    static final int SCALE = Integer.getInteger("dataport.lincheck.scale", 1);
+    static final int SEQUENTIAL_ITERATIONS = Integer.getInteger("dataport.lincheck.sequential", 100) * SCALE;
+    static final int STRESS_ITERATIONS = Integer.getInteger("dataport.lincheck.stress.iterations", 10) * SCALE;
+    static final int STRESS_INVOCATIONS = Integer.getInteger("dataport.lincheck.stress.invocations", 5_000);
+    static final int MODEL_CHECKING_ITERATIONS = Integer.getInteger("dataport.lincheck.mc.iterations", 20) * SCALE;
+    static final int MODEL_CHECKING_INVOCATIONS = Integer.getInteger("dataport.lincheck.mc.invocations", 1_000);
+
+    @Test
+    void sequentialScenarios() {
+        new StressOptions()
+                .threads(1)
+                .actorsPerThread(30)
+                .actorsBefore(0)
+                .actorsAfter(0)
+                .iterations(SEQUENTIAL_ITERATIONS)
+                .invocationsPerIteration(1)
+                .sequentialSpecification(RingModel.class)
+                .check(SequentialOps.class);
+    }
+
+    @Test
+    void concurrentStress() {
+        new StressOptions()
+                .threads(2)
+                .actorsPerThread(4)
+                .actorsBefore(3)
+                .actorsAfter(2)
+                .iterations(STRESS_ITERATIONS)
+                .invocationsPerIteration(STRESS_INVOCATIONS)
+                .sequentialSpecification(RingModel.class)
+                .check(ConcurrentOps.class);
+    }
+
+    @Test
+    void concurrentModelChecking() {
+        new ModelCheckingOptions()
+                .threads(2)
+                .actorsPerThread(4)
+                .actorsBefore(3)
+                .actorsAfter(2)
+                .iterations(MODEL_CHECKING_ITERATIONS)
+                .invocationsPerIteration(MODEL_CHECKING_INVOCATIONS)
+                .sequentialSpecification(RingModel.class)
+                // byteBufferViewVarHandle accesses crash the model checker: each accessor method is one atomic step
+                .addGuarantee(forClasses(SharedRing.class.getName()).allMethods().treatAsAtomic())
+                // test-side loops over local arrays are not spin loops
+                .addGuarantee(forClasses(Payloads.class.getName()).allMethods().ignore())
+                .check(ConcurrentOps.class);
+    }
+
+    @Test
+    void longSequentialWalkMatchesModel() {
+        SplittableRandom random = new SplittableRandom(4);
+        SequentialOps ring = new SequentialOps();
+        RingModel model = new RingModel();
+        StringBuilder history = new StringBuilder();
+        int fulls = 0;
+        for (int step = 0; step < 200_000; step++) {
+            int length = random.nextInt(RingModel.MAX_LENGTH + 1);
+            int op = random.nextInt(10);
+            Object expected;
+            Object actual;
+            switch (op) {
+                case 0 -> { expected = model.offer(length); actual = ring.offer(length); }
+                case 1 -> { expected = model.claimCommit(length); actual = ring.claimCommit(length); }
+                case 2 -> { expected = model.claimCommitBatched(length); actual = ring.claimCommitBatched(length); }
+                case 3 -> { expected = model.claimAbort(length); actual = ring.claimAbort(length); }
+                case 4 -> { int s = random.nextInt(3); expected = model.offerNearEnd(s); actual = ring.offerNearEnd(s); }
+                case 5 -> { model.publish(); ring.publish(); expected = actual = "published"; }
+                case 6 -> { expected = model.freeSpace(); actual = ring.freeSpace(); }
+                case 7 -> { expected = model.poll(); actual = ring.poll(); }
+                case 8 -> { expected = model.read(); actual = ring.read(); }
+                default -> { int l = 1 + random.nextInt(4); expected = model.pollBatch(l); actual = ring.pollBatch(l); }
+            }
+            if (Boolean.FALSE.equals(expected)) {
+                fulls++;
+            }
+            history.append(op).append(':').append(length).append(' ');
+            if (history.length() > 400) {
+                history.delete(0, history.length() - 400);
+            }
+            assertEquals(expected, actual, "step " + step + ", last operations (op:length) " + history);
+        }
+        assertTrue(ring.producer.position() - RingModel.START > 100L * RingModel.CAPACITY, "many laps");
+        assertTrue(ring.producer.position() < 0, "the positions passed the signed 64-bit overflow");
+        assertTrue(fulls > 1_000, "the ring was often full: " + fulls);
+    }
+
+    /** Uniform integers over {@code conf = "lo:hi"}: every length, 0 and the maximum included, equally likely. */
+    public static final class UniformInt implements ParameterGenerator<Integer> {
+        private final Random random;
+        private final int low;
+        private final int high;
+
+        public UniformInt(RandomProvider randomProvider, String configuration) {
+            this.random = randomProvider.createRandom();
+            String[] bounds = configuration.split(":");
+            this.low = Integer.parseInt(bounds[0].trim());
+            this.high = Integer.parseInt(bounds[1].trim());
+        }
+
+        @Override
+        public Integer generate() {
+            return low + random.nextInt(high - low + 1);
+        }
+    }
+
+    /**
+     * The operations of the concurrent scenarios, on a real ring in process memory. Producer
+     * operations share the group "producer" (one thread), consumer operations "consumer" (the other).
+     *
+     * <p>There is no separate publish here: every publish then ends just after a record, so a poll of
+     * one record is linearizable. (A padding published on its own makes a poll that skips it return
+     * 0 even when a record was published after its refresh: correct by design, see the model's
+     * class comment, but not expressible in a deterministic sequential model.)
+     */
+    @Param(name = "length", gen = UniformInt.class, conf = "0:" + RingModel.MAX_LENGTH)
+    @Param(name = "shape", gen = UniformInt.class, conf = "0:2")
+    @Param(name = "limit", gen = UniformInt.class, conf = "1:4")
+    public static class ConcurrentOps {
+        final SharedRing shared;
+        final RingProducer producer;
+        final RingConsumer consumer;
+        private long nextSeq;
+        private final ByteBuffer copy = ByteBuffer.allocate(RingModel.MAX_LENGTH);
+
+        public ConcurrentOps() {
+            RingConfig config = RingConfig.of(RingModel.CAPACITY);
+            if (config.maxRecordLength() != RingModel.MAX_LENGTH) {
+                throw new AssertionError("the model's max length must be the largest the capacity allows");
+            }
+            shared = SharedRing.allocate(config, 0);
+            shared.publishProducerPosition(RingModel.START);
+            shared.publishConsumerPosition(RingModel.START);
+            producer = new RingProducer(shared, config, null);
+            consumer = new RingConsumer(shared, config, null);
+        }
+
+        @Operation(nonParallelGroup = "producer")
+        public boolean offer(@Param(name = "length") int length) {
+            if (!producer.offer(Payloads.pattern(nextSeq, length), 0, length, Payloads.typeOf(nextSeq))) {
+                return false;
+            }
+            nextSeq++;
+            return true;
+        }
+
+        /** Claims, writes the payload piecewise in place (long, int, byte), commits and publishes. */
+        @Operation(nonParallelGroup = "producer")
+        public boolean claimCommit(@Param(name = "length") int length) {
+            return claimAndWrite(length, true);
+        }
+
+        /** Like {@link #claimCommit} but commits without publishing; a later commit publishes it. */
+        @Operation(nonParallelGroup = "producer")
+        public boolean claimCommitBatched(@Param(name = "length") int length) {
+            return claimAndWrite(length, false);
+        }
+
+        /** Claims, scribbles over the claim, aborts: nothing of it may ever be delivered. */
+        @Operation(nonParallelGroup = "producer")
+        public boolean claimAbort(@Param(name = "length") int length) {
+            ClaimedRecord claim = producer.tryClaim(length, 4);
+            if (claim == null) {
+                return false;
+            }
+            claim.putBytes(0, Payloads.garbage(length), 0, length);
+            producer.abort();
+            return true;
+        }
+
+        /** Offers a record that ends exactly at the region end, one byte more (padding), or 8 bytes less. */
+        @Operation(nonParallelGroup = "producer")
+        public boolean offerNearEnd(@Param(name = "shape") int shape) {
+            int offset = (int) producer.position() & (RingModel.CAPACITY - 1);
+            return offer(RingModel.nearEndLength(offset, shape));
+        }
+
+        /** Free bytes: our position against the consumer position in shared memory (one atomic read). */
+        @Operation(nonParallelGroup = "producer")
+        public long freeSpace() {
+            return RingModel.CAPACITY - (producer.position() - shared.readConsumerPosition());
+        }
+
+        /** Polls one record, reading the payload in place piecewise (long, int, byte). */
+        @Operation(nonParallelGroup = "consumer")
+        public String poll() {
+            return pollBatch(1);
+        }
+
+        /** The copying read. */
+        @Operation(nonParallelGroup = "consumer")
+        public String read() {
+            copy.clear();
+            int length = consumer.read(copy);
+            if (length < 0) {
+                return Payloads.pollResult(0, "", consumer.position() - RingModel.START);
+            }
+            byte[] bytes = new byte[length];
+            copy.flip();
+            copy.get(bytes);
+            return Payloads.pollResult(1, Payloads.describe(length, -1, Payloads.hash(bytes)),
+                    consumer.position() - RingModel.START);
+        }
+
+        String pollBatch(int limit) {
+            StringBuilder records = new StringBuilder();
+            int count = consumer.poll(record -> {
+                int length = record.length();
+                byte[] bytes = new byte[length];
+                int at = 0;
+                while (length - at >= Long.BYTES) {
+                    Payloads.putLong(bytes, at, record.getLong(at));
+                    at += Long.BYTES;
+                }
+                if (length - at >= Integer.BYTES) {
+                    Payloads.putInt(bytes, at, record.getInt(at));
+                    at += Integer.BYTES;
+                }
+                while (at < length) {
+                    bytes[at] = record.getByte(at);
+                    at++;
+                }
+                records.append(Payloads.describe(length, record.type(), Payloads.hash(bytes)));
+            }, limit);
+            return Payloads.pollResult(count, records, consumer.position() - RingModel.START);
+        }
+
+        private boolean claimAndWrite(int length, boolean publish) {
+            ClaimedRecord claim = producer.tryClaim(length, Payloads.typeOf(nextSeq));
+            if (claim == null) {
+                return false;
+            }
+            byte[] bytes = Payloads.pattern(nextSeq, length);
+            int at = 0;
+            while (length - at >= Long.BYTES) {
+                claim.putLong(at, Payloads.getLong(bytes, at));
+                at += Long.BYTES;
+            }
+            if (length - at >= Integer.BYTES) {
+                claim.putInt(at, Payloads.getInt(bytes, at));
+                at += Integer.BYTES;
+            }
+            while (at < length) {
+                claim.putByte(at, bytes[at]);
+                at++;
+            }
+            if (publish) {
+                producer.commit();
+            } else {
+                producer.commitBatched();
+            }
+            nextSeq++;
+            return true;
+        }
+    }
+
+    /** The sequential scenarios add the operations that are deterministic only without a concurrent peer. */
+    public static class SequentialOps extends ConcurrentOps {
+        public SequentialOps() {
+        }
+
+        @Operation(nonParallelGroup = "producer")
+        public void publish() {
+            producer.publish();
+        }
+
+        /** A batch: may return fewer records than are published (the consumer's cached producer position). */
+        @Operation(nonParallelGroup = "consumer")
+        public String pollBatch(@Param(name = "limit") int limit) {
+            return super.pollBatch(limit);
+        }
+    }
+}

@@ -1,0 +1,81 @@
+package io.dataport.queue;
+
+import static org.openjdk.jcstress.annotations.Expect.ACCEPTABLE;
+import static org.openjdk.jcstress.annotations.Expect.FORBIDDEN;
+
+import org.openjdk.jcstress.annotations.Actor;
+import org.openjdk.jcstress.annotations.Arbiter;
+import org.openjdk.jcstress.annotations.Description;
+import org.openjdk.jcstress.annotations.JCStressTest;
+import org.openjdk.jcstress.annotations.Outcome;
+import org.openjdk.jcstress.annotations.State;
+import org.openjdk.jcstress.infra.results.III_Result;
+
+/**
+ * Batches: three records committed with {@code commitBatched()} and published with one
+ * {@code publish()} are all seen, in order, or none is. The third one does not fit before the
+ * region end, so the batch also holds a padding record. Outcome as in {@link PublicationStress}.
+ */
+public class BatchStress {
+    static final RingConfig CONFIG = new RingConfig(256, 120);
+
+    static final class Scenario {
+        /** Second lap, data offset 200: records of 16 and 24 bytes fit, the 40-byte one wraps. */
+        static final long START = 256 + 200;
+        static final int[] LENGTHS = {5, 16, 27};
+        static final int[] TYPES = {1, 2, 3};
+        static final byte[][] PAYLOADS = {
+            StressRing.payload(0, LENGTHS[0]), StressRing.payload(1, LENGTHS[1]), StressRing.payload(2, LENGTHS[2])};
+
+        final StressRing ring;
+        final Tally tally = new Tally(LENGTHS, TYPES);
+
+        Scenario(SharedRing shared) {
+            ring = new StressRing(CONFIG, shared, START);
+        }
+
+        void produce() {
+            RingProducer producer = ring.producer;
+            for (int k = 0; k < LENGTHS.length; k++) {
+                ClaimedRecord record = producer.tryClaim(LENGTHS[k], TYPES[k]);
+                StressRing.writeInPlace(record, PAYLOADS[k]);
+                producer.commitBatched();
+            }
+            producer.publish();
+        }
+
+        void consume() {
+            tally.poll(ring.consumer, 8);
+        }
+
+        void settle(III_Result r) {
+            tally.drain(ring.consumer, ring.producer);
+            tally.report(r);
+        }
+    }
+
+    @JCStressTest
+    @Description("commitBatched() x3 + publish(): all three records are seen, in order, or none")
+    @Outcome(id = "0, 3, 0", expect = ACCEPTABLE, desc = "batch not yet published; the arbiter then reads all three")
+    @Outcome(id = "3, 3, 0", expect = ACCEPTABLE, desc = "whole batch read in order")
+    @Outcome(expect = FORBIDDEN, desc = "part of a batch, out of order, stale or torn bytes, or poisoned")
+    @State
+    public static class ThreeRecords {
+        final Scenario s = new Scenario(StressRing.correct(CONFIG));
+
+        @Actor
+        public void producer() {
+            s.produce();
+        }
+
+        @Actor
+        public void consumer() {
+            s.consume();
+        }
+
+        @Arbiter
+        public void arbiter(III_Result r) {
+            s.settle(r);
+        }
+    }
+}

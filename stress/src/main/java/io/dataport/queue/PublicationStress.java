@@ -1,0 +1,136 @@
+package io.dataport.queue;
+
+import static org.openjdk.jcstress.annotations.Expect.ACCEPTABLE;
+import static org.openjdk.jcstress.annotations.Expect.FORBIDDEN;
+
+import java.nio.ByteBuffer;
+import org.openjdk.jcstress.annotations.Actor;
+import org.openjdk.jcstress.annotations.Arbiter;
+import org.openjdk.jcstress.annotations.Description;
+import org.openjdk.jcstress.annotations.JCStressTest;
+import org.openjdk.jcstress.annotations.Outcome;
+import org.openjdk.jcstress.annotations.State;
+import org.openjdk.jcstress.infra.results.III_Result;
+
+/**
+ * Publication: a consumer that observes a committed record observes its exact length, type and
+ * every payload byte. The record lands on stale bytes of a previous lap ({@link StressRing}), so a
+ * byte read before the producer's writes became visible is a stale byte, and a FORBIDDEN outcome.
+ *
+ * <p>Outcome {@code (r1, r2, r3)}: records the racing consumer delivered (-1 if it was poisoned),
+ * records delivered in all once the arbiter drained the ring, and bad values (wrong length, type
+ * or byte, or a record too many or too few, or the consumer not ending where the producer did).
+ */
+public class PublicationStress {
+    static final RingConfig CONFIG = new RingConfig(128, 56);
+
+    /** {@code offer(byte[])} copies an array in; the consumer reads the record in place, byte by byte. */
+    static final class OfferScenario {
+        static final long START = 128;
+        static final int LENGTH = 21;
+        static final int TYPE = 5;
+        static final byte[] PAYLOAD = StressRing.payload(0, LENGTH);
+
+        final StressRing ring;
+        final Tally tally = new Tally(new int[] {LENGTH}, new int[] {TYPE});
+
+        OfferScenario(SharedRing shared) {
+            ring = new StressRing(CONFIG, shared, START);
+        }
+
+        void produce() {
+            ring.producer.offer(PAYLOAD, 0, LENGTH, TYPE);
+        }
+
+        void consume() {
+            tally.poll(ring.consumer, 4);
+        }
+
+        void settle(III_Result r) {
+            tally.drain(ring.consumer, ring.producer);
+            tally.report(r);
+        }
+    }
+
+    /** Zero copy in: {@code tryClaim} then long, int, byte and array puts in place, {@code commit};
+     *  the consumer copies the record out with {@code read(ByteBuffer)}. */
+    static final class ClaimScenario {
+        static final long START = 128 + 40;
+        static final int LENGTH = 44;
+        static final int TYPE = 9;
+        static final byte[] PAYLOAD = StressRing.payload(0, LENGTH);
+
+        final StressRing ring;
+        final Tally tally = new Tally(new int[] {LENGTH}, new int[] {TYPE});
+        final ByteBuffer copy = ByteBuffer.allocate(CONFIG.maxRecordLength());
+
+        ClaimScenario(SharedRing shared) {
+            ring = new StressRing(CONFIG, shared, START);
+        }
+
+        void produce() {
+            ClaimedRecord record = ring.producer.tryClaim(LENGTH, TYPE);
+            StressRing.writeInPlace(record, PAYLOAD);
+            ring.producer.commit();
+        }
+
+        void consume() {
+            tally.read(ring.consumer, copy);
+        }
+
+        void settle(III_Result r) {
+            tally.drain(ring.consumer, ring.producer);
+            tally.report(r);
+        }
+    }
+
+    @JCStressTest
+    @Description("offer() then poll() in place: a delivered record has its exact length, type and bytes")
+    @Outcome(id = "0, 1, 0", expect = ACCEPTABLE, desc = "not yet published; the arbiter then reads it whole")
+    @Outcome(id = "1, 1, 0", expect = ACCEPTABLE, desc = "published and read whole")
+    @Outcome(expect = FORBIDDEN, desc = "torn or stale byte, wrong length or type, lost or extra record, or poisoned")
+    @State
+    public static class Offer {
+        final OfferScenario s = new OfferScenario(StressRing.correct(CONFIG));
+
+        @Actor
+        public void producer() {
+            s.produce();
+        }
+
+        @Actor
+        public void consumer() {
+            s.consume();
+        }
+
+        @Arbiter
+        public void arbiter(III_Result r) {
+            s.settle(r);
+        }
+    }
+
+    @JCStressTest
+    @Description("tryClaim() + puts in place + commit() then read(ByteBuffer): the copy is exact")
+    @Outcome(id = "0, 1, 0", expect = ACCEPTABLE, desc = "not yet published; the arbiter then reads it whole")
+    @Outcome(id = "1, 1, 0", expect = ACCEPTABLE, desc = "published and copied out whole")
+    @Outcome(expect = FORBIDDEN, desc = "torn or stale byte, wrong length, lost or extra record, or poisoned")
+    @State
+    public static class ClaimInPlace {
+        final ClaimScenario s = new ClaimScenario(StressRing.correct(CONFIG));
+
+        @Actor
+        public void producer() {
+            s.produce();
+        }
+
+        @Actor
+        public void consumer() {
+            s.consume();
+        }
+
+        @Arbiter
+        public void arbiter(III_Result r) {
+            s.settle(r);
+        }
+    }
+}

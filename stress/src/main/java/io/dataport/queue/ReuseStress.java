@@ -1,0 +1,96 @@
+package io.dataport.queue;
+
+import static org.openjdk.jcstress.annotations.Expect.ACCEPTABLE;
+import static org.openjdk.jcstress.annotations.Expect.FORBIDDEN;
+
+import org.openjdk.jcstress.annotations.Actor;
+import org.openjdk.jcstress.annotations.Arbiter;
+import org.openjdk.jcstress.annotations.Description;
+import org.openjdk.jcstress.annotations.JCStressTest;
+import org.openjdk.jcstress.annotations.Outcome;
+import org.openjdk.jcstress.annotations.State;
+import org.openjdk.jcstress.infra.results.III_Result;
+
+/**
+ * Reuse: the producer never overwrites bytes that a zero-copy handler is still reading. The ring
+ * is full (two 64-byte records R0, R1 in a 128-byte ring). The consumer's handler reads R0 in place,
+ * byte by byte; meanwhile the producer tries a few times to claim a third record, which can only go
+ * where R0 is, and fills it with other bytes. It may get the room only after the consumer published
+ * its position, i.e. after the handler returned.
+ *
+ * <p>Outcome {@code (r1, r2, r3)}: bad bytes the handler saw in R0 during the race, whether the
+ * producer got the room (1) or found the ring full (0), and bad values in all once the arbiter
+ * drained R1 (and the new record, if any).
+ */
+public class ReuseStress {
+    static final RingConfig CONFIG = new RingConfig(128, 56);
+
+    static final class Scenario {
+        static final long START = 128;
+        static final int LENGTH = 56;
+        static final byte[][] PAYLOADS = {
+            StressRing.payload(0, LENGTH), StressRing.payload(1, LENGTH), StressRing.payload(2, LENGTH)};
+        static final int ATTEMPTS = 8;
+
+        final StressRing ring;
+        final Tally tally = new Tally(new int[] {LENGTH, LENGTH, LENGTH}, new int[] {0, 1, 2});
+        int claimed;
+        int raceBad;
+
+        Scenario(SharedRing shared) {
+            ring = new StressRing(CONFIG, shared, START);
+            ring.producer.offer(PAYLOADS[0], 0, LENGTH, 0);
+            ring.producer.offer(PAYLOADS[1], 0, LENGTH, 1);
+        }
+
+        void produce() {
+            RingProducer producer = ring.producer;
+            for (int i = 0; i < ATTEMPTS; i++) {
+                ClaimedRecord record = producer.tryClaim(LENGTH, 2);
+                if (record != null) {
+                    record.putBytes(0, PAYLOADS[2], 0, LENGTH);
+                    producer.commit();
+                    claimed = 1;
+                    return;
+                }
+            }
+        }
+
+        void consume() {
+            tally.poll(ring.consumer, 1);
+            raceBad = tally.bad;
+        }
+
+        void settle(III_Result r) {
+            tally.drain(ring.consumer, ring.producer, 2 + claimed);
+            r.r1 = tally.poisoned ? -1 : raceBad;
+            r.r2 = claimed;
+            r.r3 = tally.bad;
+        }
+    }
+
+    @JCStressTest
+    @Description("a zero-copy handler's bytes are not overwritten before poll() publishes the consumer position")
+    @Outcome(id = "0, 0, 0", expect = ACCEPTABLE, desc = "the producer found the ring full every time")
+    @Outcome(id = "0, 1, 0", expect = ACCEPTABLE, desc = "the producer reused R0's bytes after the handler was done")
+    @Outcome(expect = FORBIDDEN, desc = "the handler saw overwritten bytes, a record was torn or lost, or poisoned")
+    @State
+    public static class HandlerStillReading {
+        final Scenario s = new Scenario(StressRing.correct(CONFIG));
+
+        @Actor
+        public void producer() {
+            s.produce();
+        }
+
+        @Actor
+        public void consumer() {
+            s.consume();
+        }
+
+        @Arbiter
+        public void arbiter(III_Result r) {
+            s.settle(r);
+        }
+    }
+}
