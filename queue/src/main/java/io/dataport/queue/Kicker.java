@@ -37,7 +37,28 @@ public final class Kicker implements AutoCloseable {
         }
     }
 
+    /**
+     * Connects, retrying a refused connection for up to {@link #REFUSED_RETRY_NANOS}: the owner's
+     * socket file appears at bind(2), a moment before listen(2), and a connection in between is
+     * refused exactly as one to a stale file (seen: 1 start in 8 failed without the retry).
+     */
     private static SocketChannel open(Path path) {
+        long giveUp = System.nanoTime() + REFUSED_RETRY_NANOS;
+        while (true) {
+            try {
+                return openOnce(path);
+            } catch (DataportException refused) {
+                if (System.nanoTime() - giveUp >= 0 || !Files.exists(path)) {
+                    throw refused;
+                }
+                java.util.concurrent.locks.LockSupport.parkNanos(2_000_000);
+            }
+        }
+    }
+
+    private static final long REFUSED_RETRY_NANOS = 200_000_000;
+
+    private static SocketChannel openOnce(Path path) {
         if (!Files.exists(path)) {
             throw new DataportException("doorbell " + path + " does not exist: is the peer running?");
         }
