@@ -182,4 +182,20 @@ final class BrokenOrderingRings {
             return region().getLong(CONSUMER_POSITION_OFFSET);
         }
     }
+
+    /**
+     * The wake-up protocol without its full fence: the sleeper's need-wake-up store and the waker's
+     * position store (both release stores) may each be passed by the same side's next load of the
+     * other's word. This is the Dekker reordering x86 (TSO) itself performs through its store buffer,
+     * so the hardware alone can lose a wake-up (TLC: spec/mutants/WakeupNoFence).
+     */
+    static final class NoWakeupFence extends Broken {
+        NoWakeupFence(RingConfig config) {
+            super(config);
+        }
+
+        @Override
+        void fence() {
+        }
+    }
 }

@@ -10,6 +10,7 @@ import org.openjdk.jcstress.annotations.JCStressTest;
 import org.openjdk.jcstress.annotations.Outcome;
 import org.openjdk.jcstress.annotations.State;
 import org.openjdk.jcstress.infra.results.III_Result;
+import org.openjdk.jcstress.infra.results.II_Result;
 import org.openjdk.jcstress.infra.results.J_Result;
 
 /**
@@ -223,6 +224,28 @@ public class NegativeControls {
         @Arbiter
         public void arbiter(III_Result r) {
             s.settle(r);
+        }
+    }
+
+    @JCStressTest
+    @Description("NEGATIVE CONTROL: WakeupStress with the full fence of both sides removed")
+    @Outcome(id = "0, 0", expect = ACCEPTABLE, desc = "the consumer's re-check saw the record; the producer saw no sleeper")
+    @Outcome(id = "0, 1", expect = ACCEPTABLE, desc = "the re-check saw the record; the producer also saw the flag")
+    @Outcome(id = "1, 1", expect = ACCEPTABLE, desc = "the consumer sleeps; the producer saw the flag and kicks")
+    @Outcome(id = "1, 0", expect = FORBIDDEN, desc = "lost wake-up: the consumer sleeps, the producer saw no sleeper")
+    @State
+    public static class NoWakeupFence {
+        final WakeupStress.Scenario s = new WakeupStress.Scenario(
+                new BrokenOrderingRings.NoWakeupFence(WakeupStress.CONFIG));
+
+        @Actor
+        public void consumer(II_Result r) {
+            r.r1 = s.sleeper();
+        }
+
+        @Actor
+        public void producer(II_Result r) {
+            r.r2 = s.waker();
         }
     }
 }
