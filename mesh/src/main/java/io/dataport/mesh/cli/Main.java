@@ -36,6 +36,8 @@ public final class Main {
             return switch (command) {
                 case "demo" -> MeshDemo.run(rest, out, err);
                 case "node" -> node(rest, in, out, err);
+                case "bridge" -> BridgeCommand.run(rest, out, err);
+                case "netns-demo" -> NetnsDemo.run(rest, out, err);
                 case "perf" -> perf(rest, in, out, err);
                 case "ring-demo" -> RingDemo.run(rest);
                 case "ring-produce" -> {
@@ -79,6 +81,16 @@ public final class Main {
                   joins as node N and sends to node PEER for -t seconds (default 10) packets of -l bytes
                   (default 1500), printing the receiver's numbers every -i seconds (default 1) and a
                   summary; -J prints iperf3-like JSON instead
+              bridge --id N [--dev dp0] [--mtu 1500] [--offload on|off] [mesh options]
+                  (root) attaches to the TUN device (a persistent one from 'ip tuntap add', else a
+                  transient one is created), joins the mesh as node N and bridges IPv4 packets: to
+                  198.18.0.(M+1) goes to node M; runs until SIGTERM/Ctrl-C, then prints its counters
+                  (bridges default to --max-packet 65552: 64 KiB GSO packets with offloads on)
+              netns-demo [--mtu 1500] [--time 5] [--no-offload] [--veth] [--nodes 3]
+                  (root) namespaces dp-vm0.. with 198.18.0.1.. on a TUN device each, one bridge
+                  process per namespace, ping and iperf3 TCP and UDP (100 Mbit/s) between every pair,
+                  one table, then everything removed; --veth also measures a veth pair
+                  (198.18.1.1-2) with the same MTU
               ring-demo [-t seconds] [-s sizes]
                   two processes on one ring file, without the mesh
 
