@@ -7,6 +7,7 @@ import io.dataport.mesh.cli.Exec;
 import io.dataport.mesh.cli.NetnsLab;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -21,7 +22,8 @@ import org.junit.jupiter.api.Timeout;
 /**
  * Real IP traffic over the mesh, end to end: three network namespaces, a TUN device in each, one
  * bridge process per namespace (separate JVMs), ping across every pair, a short iperf3 TCP run
- * across every pair, and a bridge SIGKILLed and restarted after which traffic resumes.
+ * across every pair, a bridge SIGKILLed and restarted after which traffic resumes, and a TCP
+ * transfer that survives the restart of its receiving bridge in mid-run.
  *
  * <p>Needs root, {@code /dev/net/tun}, {@code ip}, {@code iperf3} and {@code ping}; without them the
  * tests say so on standard error and are reported as skipped. The namespaces are named
@@ -138,8 +140,33 @@ class BridgeNetnsTest {
         }
     }
 
+    /**
+     * The receiving bridge is SIGKILLed in the middle of a TCP transfer and restarted: the same TCP
+     * connection carries on (the ring kept what was committed, TCP retransmits what the dead
+     * bridge's device dropped) and iperf3 finishes with data received after the restart.
+     */
     @Test
     @Order(4)
+    void aTcpTransferSurvivesItsReceivingBridgeRestartedMidRun() throws Exception {
+        CompletableFuture<NetnsLab.Iperf> transfer = CompletableFuture.supplyAsync(() -> lab.iperf(0, 2, 8, 0));
+        Thread.sleep(2_000);
+        assertFalse(transfer.isDone(), "the transfer still runs when its receiving bridge is killed: " + (transfer.isDone() ? transfer.get() : ""));
+        long oldPid = lab.bridge(2).pid();
+        lab.killBridge(2);
+        assertFalse(lab.bridge(2).isAlive(), "bridge 2 (PID " + oldPid + ") was SIGKILLed mid-transfer");
+        assertFalse(transfer.isDone(), "the transfer outlived its receiving bridge");
+        lab.startBridge(2);
+        lab.awaitBridge(2);
+        NetnsLab.Iperf r = transfer.get(45, TimeUnit.SECONDS);
+        assertTrue(r.ok(), "iperf3 vm0 -> vm2 across the restart: " + r.error());
+        assertTrue(r.bytesReceived() > 0, "vm0 -> vm2 across the restart: " + r);
+        System.err.printf("BridgeNetnsTest: iperf3 TCP vm0 -> vm2 across a restart of bridge 2: %.2f Gbit/s, "
+                + "%d retransmits%n", r.gbits(), r.retransmits());
+        assertTrue(lab.ping(2, 0, 2) > 0, "ping vm2 -> vm0 after the restart");
+    }
+
+    @Test
+    @Order(5)
     void stoppedBridgesPrintTheirCounters() throws Exception {
         lab.stopBridges();
         for (int id = 0; id < NODES; id++) {
