@@ -10,11 +10,14 @@ import java.nio.ByteBuffer;
  */
 public final class ClaimedRecord {
     private final SharedRing ring;
+    /** The producer that owns this claim: a fault of the mapping poisons it. */
+    private final RingEnd owner;
     private int payloadIndex;
     private int length = -1;
 
-    ClaimedRecord(SharedRing ring) {
+    ClaimedRecord(SharedRing ring, RingEnd owner) {
         this.ring = ring;
+        this.owner = owner;
     }
 
     void wrap(int payloadIndex, int length) {
@@ -34,26 +37,42 @@ public final class ClaimedRecord {
 
     public ClaimedRecord putByte(int offset, byte value) {
         check(offset, Byte.BYTES);
-        ring.writePayloadByte(payloadIndex + offset, value);
+        try {
+            ring.writePayloadByte(payloadIndex + offset, value);
+        } catch (InternalError e) {
+            throw owner.mappingFault(e);
+        }
         return this;
     }
 
     public ClaimedRecord putInt(int offset, int value) {
         check(offset, Integer.BYTES);
-        ring.writePayloadInt(payloadIndex + offset, value);
+        try {
+            ring.writePayloadInt(payloadIndex + offset, value);
+        } catch (InternalError e) {
+            throw owner.mappingFault(e);
+        }
         return this;
     }
 
     public ClaimedRecord putLong(int offset, long value) {
         check(offset, Long.BYTES);
-        ring.writePayloadLong(payloadIndex + offset, value);
+        try {
+            ring.writePayloadLong(payloadIndex + offset, value);
+        } catch (InternalError e) {
+            throw owner.mappingFault(e);
+        }
         return this;
     }
 
     public ClaimedRecord putBytes(int offset, byte[] src, int srcOffset, int count) {
         Checks.checkSource(srcOffset, count, src.length);
         check(offset, count);
-        ring.writePayload(payloadIndex + offset, src, srcOffset, count);
+        try {
+            ring.writePayload(payloadIndex + offset, src, srcOffset, count);
+        } catch (InternalError e) {
+            throw owner.mappingFault(e);
+        }
         return this;
     }
 
@@ -61,7 +80,11 @@ public final class ClaimedRecord {
     public ClaimedRecord putBytes(int offset, ByteBuffer src, int srcIndex, int count) {
         Checks.checkSource(srcIndex, count, src.limit());
         check(offset, count);
-        ring.writePayload(payloadIndex + offset, src, srcIndex, count);
+        try {
+            ring.writePayload(payloadIndex + offset, src, srcIndex, count);
+        } catch (InternalError e) {
+            throw owner.mappingFault(e);
+        }
         return this;
     }
 

@@ -66,6 +66,14 @@ public final class RingConsumer extends RingEnd {
         if (limit <= 0) {
             throw new IllegalArgumentException("limit " + limit + " must be positive");
         }
+        try {
+            return pollRecords(handler, limit);
+        } catch (InternalError e) {
+            throw mappingFault(e);
+        }
+    }
+
+    private int pollRecords(RecordHandler handler, int limit) {
         if (head == cachedProducerPosition) {
             refreshProducerPosition();
         }

@@ -15,4 +15,8 @@ public class RingCorruptedException extends DataportException {
     public RingCorruptedException(String message) {
         super(message);
     }
+
+    public RingCorruptedException(String message, Throwable cause) {
+        super(message, cause);
+    }
 }

@@ -94,13 +94,26 @@ abstract class RingEnd implements AutoCloseable {
      * is still nothing to do, so sleeping is safe; false (flag withdrawn) when work arrived.
      */
     final boolean prepareToSleep() {
-        announceSleep();
-        ring.fence();
-        if (hasWork()) {
-            finishSleep();
-            return false;
+        try {
+            announceSleep();
+            ring.fence();
+            if (hasWork()) {
+                finishSleep();
+                return false;
+            }
+            return true;
+        } catch (InternalError e) {
+            throw mappingFault(e);
         }
-        return true;
+    }
+
+    /** Clears our need-wake-up flag after a sleep: {@link #finishSleep}, with a mapping fault turned into poison. */
+    final void endSleep() {
+        try {
+            finishSleep();
+        } catch (InternalError e) {
+            throw mappingFault(e);
+        }
     }
 
     /** SetNeedsWakeup: writes our next sleep number into our need-wake-up flag. */
@@ -192,6 +205,32 @@ abstract class RingEnd implements AutoCloseable {
             poison = "ring corrupted: " + problem;
         }
         throw new RingCorruptedException(poison);
+    }
+
+    /**
+     * A fault of the mapping itself becomes this end's poison. A peer that truncates the ring file
+     * under our mapping makes the next access beyond the new end raise SIGBUS, which the JVM turns
+     * into an {@link InternalError} ("a fault occurred in a (recent) unsafe memory access
+     * operation"), thrown at or a little after the access. The entry points of both ends catch it
+     * here, so a hostile peer still gets nothing but {@link RingCorruptedException}; any other
+     * {@code InternalError} is rethrown unchanged.
+     */
+    final RingCorruptedException mappingFault(InternalError error) {
+        if (!isMappingFault(error)) {
+            throw error;
+        }
+        if (poison == null) {
+            poison = "ring corrupted: " + MAPPING_FAULT;
+        }
+        return new RingCorruptedException(poison, error);
+    }
+
+    static final String MAPPING_FAULT = "an access to the shared memory faulted: the ring file was truncated"
+            + " or removed from under the mapping";
+
+    static boolean isMappingFault(InternalError error) {
+        String message = error.getMessage();
+        return message != null && message.contains("unsafe memory access");
     }
 
     /** Whether a corrupt shared region poisoned this end. */

@@ -56,7 +56,7 @@ public final class RingProducer extends RingEnd {
     /** AttachProducer: resumes from the positions in shared memory, validated like any peer input. */
     RingProducer(SharedRing ring, RingConfig config, Runnable release) {
         super(ring, config, release);
-        this.claim = new ClaimedRecord(ring);
+        this.claim = new ClaimedRecord(ring, this);
         long producerPosition = ring.readProducerPosition();
         long consumerPosition = ring.readConsumerPosition();
         String problem = checkPositions(producerPosition, consumerPosition, capacity);
@@ -92,6 +92,14 @@ public final class RingProducer extends RingEnd {
         if (type < 0) {
             throw new IllegalArgumentException("record type " + type + " is negative (reserved)");
         }
+        try {
+            return claimRoom(length, type);
+        } catch (InternalError e) {
+            throw mappingFault(e);
+        }
+    }
+
+    private ClaimedRecord claimRoom(int length, int type) {
         int size = recordSize(length);
         int index = indexOf(tail);
         int toEnd = capacity - index;
@@ -191,7 +199,11 @@ public final class RingProducer extends RingEnd {
      */
     public void commitBatched() {
         checkClaim();
-        ring.writeRecordHeader(claimIndex, claimLength, claimType);
+        try {
+            ring.writeRecordHeader(claimIndex, claimLength, claimType);
+        } catch (InternalError e) {
+            throw mappingFault(e);
+        }
         tail += recordSize(claimLength);
         records++;
         bytes += claimLength;
@@ -202,10 +214,14 @@ public final class RingProducer extends RingEnd {
     public void publish() {
         checkUsable();
         if (tail != publishedTail) {
-            ring.publishProducerPosition(tail);
-            publishedTail = tail;
-            if (peerDoorbell != null) {
-                wakePeer();
+            try {
+                ring.publishProducerPosition(tail);
+                publishedTail = tail;
+                if (peerDoorbell != null) {
+                    wakePeer();
+                }
+            } catch (InternalError e) {
+                throw mappingFault(e);
             }
         }
     }

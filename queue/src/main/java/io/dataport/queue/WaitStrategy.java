@@ -81,7 +81,7 @@ public abstract class WaitStrategy {
                     end.countSleep();
                     doorbell.await(Math.max(0, deadlineNanos - System.nanoTime()));
                 }
-                end.finishSleep();
+                end.endSleep();
             }
         };
     }
@@ -103,6 +103,19 @@ public abstract class WaitStrategy {
         if (backOff(deadlineNanos) || doorbell == null) {
             return;
         }
+        try {
+            sleepOnGroup(group, deadlineNanos);
+        } catch (InternalError e) {
+            if (!RingEnd.isMappingFault(e)) {
+                throw e;
+            }
+            // Which ring faulted is unknown here; its next poll faults again and poisons that end.
+            throw new RingCorruptedException("ring corrupted: " + RingEnd.MAPPING_FAULT + " (one of "
+                    + group.length + " rings)", e);
+        }
+    }
+
+    private void sleepOnGroup(RingConsumer[] group, long deadlineNanos) {
         for (RingConsumer consumer : group) {
             consumer.announceSleep();
         }
