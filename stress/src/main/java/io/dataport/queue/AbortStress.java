@@ -20,7 +20,7 @@ import org.openjdk.jcstress.infra.results.III_Result;
 public class AbortStress {
     static final RingConfig CONFIG = new RingConfig(128, 56);
 
-    static final class Scenario {
+    static final class Scenario extends TalliedScenario {
         /** Second lap, data offset 96: A (48 bytes) needs padding; B lands where A was. */
         static final long START = 128 + 96;
         static final int ABORTED_LENGTH = 40;
@@ -30,13 +30,11 @@ public class AbortStress {
         static final int TYPE = 6;
         static final byte[] PAYLOAD = StressRing.payload(0, LENGTH);
 
-        final StressRing ring;
-        final Tally tally = new Tally(new int[] {LENGTH}, new int[] {TYPE});
-
         Scenario(SharedRing shared) {
-            ring = new StressRing(CONFIG, shared, START);
+            super(CONFIG, shared, START, new int[] {LENGTH}, new int[] {TYPE});
         }
 
+        @Override
         void produce() {
             RingProducer producer = ring.producer;
             StressRing.writeInPlace(producer.tryClaim(ABORTED_LENGTH, ABORTED_TYPE), ABORTED);
@@ -46,13 +44,9 @@ public class AbortStress {
             producer.commit();
         }
 
+        @Override
         void consume() {
             tally.poll(ring.consumer, 8);
-        }
-
-        void settle(III_Result r) {
-            tally.drain(ring.consumer, ring.producer);
-            tally.report(r);
         }
     }
 

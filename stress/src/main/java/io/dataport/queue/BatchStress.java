@@ -19,7 +19,7 @@ import org.openjdk.jcstress.infra.results.III_Result;
 public class BatchStress {
     static final RingConfig CONFIG = new RingConfig(256, 120);
 
-    static final class Scenario {
+    static final class Scenario extends TalliedScenario {
         /** Second lap, data offset 200: records of 16 and 24 bytes fit, the 40-byte one wraps. */
         static final long START = 256 + 200;
         static final int[] LENGTHS = {5, 16, 27};
@@ -27,13 +27,11 @@ public class BatchStress {
         static final byte[][] PAYLOADS = {
             StressRing.payload(0, LENGTHS[0]), StressRing.payload(1, LENGTHS[1]), StressRing.payload(2, LENGTHS[2])};
 
-        final StressRing ring;
-        final Tally tally = new Tally(LENGTHS, TYPES);
-
         Scenario(SharedRing shared) {
-            ring = new StressRing(CONFIG, shared, START);
+            super(CONFIG, shared, START, LENGTHS, TYPES);
         }
 
+        @Override
         void produce() {
             RingProducer producer = ring.producer;
             for (int k = 0; k < LENGTHS.length; k++) {
@@ -44,13 +42,9 @@ public class BatchStress {
             producer.publish();
         }
 
+        @Override
         void consume() {
             tally.poll(ring.consumer, 8);
-        }
-
-        void settle(III_Result r) {
-            tally.drain(ring.consumer, ring.producer);
-            tally.report(r);
         }
     }
 

@@ -25,62 +25,51 @@ public class PublicationStress {
     static final RingConfig CONFIG = new RingConfig(128, 56);
 
     /** {@code offer(byte[])} copies an array in; the consumer reads the record in place, byte by byte. */
-    static final class OfferScenario {
+    static final class OfferScenario extends TalliedScenario {
         static final long START = 128;
         static final int LENGTH = 21;
         static final int TYPE = 5;
         static final byte[] PAYLOAD = StressRing.payload(0, LENGTH);
 
-        final StressRing ring;
-        final Tally tally = new Tally(new int[] {LENGTH}, new int[] {TYPE});
-
         OfferScenario(SharedRing shared) {
-            ring = new StressRing(CONFIG, shared, START);
+            super(CONFIG, shared, START, new int[] {LENGTH}, new int[] {TYPE});
         }
 
+        @Override
         void produce() {
             ring.producer.offer(PAYLOAD, 0, LENGTH, TYPE);
         }
 
+        @Override
         void consume() {
             tally.poll(ring.consumer, 4);
-        }
-
-        void settle(III_Result r) {
-            tally.drain(ring.consumer, ring.producer);
-            tally.report(r);
         }
     }
 
     /** Zero copy in: {@code tryClaim} then long, int, byte and array puts in place, {@code commit};
      *  the consumer copies the record out with {@code read(ByteBuffer)}. */
-    static final class ClaimScenario {
+    static final class ClaimScenario extends TalliedScenario {
         static final long START = 128 + 40;
         static final int LENGTH = 44;
         static final int TYPE = 9;
         static final byte[] PAYLOAD = StressRing.payload(0, LENGTH);
 
-        final StressRing ring;
-        final Tally tally = new Tally(new int[] {LENGTH}, new int[] {TYPE});
         final ByteBuffer copy = ByteBuffer.allocate(CONFIG.maxRecordLength());
 
         ClaimScenario(SharedRing shared) {
-            ring = new StressRing(CONFIG, shared, START);
+            super(CONFIG, shared, START, new int[] {LENGTH}, new int[] {TYPE});
         }
 
+        @Override
         void produce() {
             ClaimedRecord record = ring.producer.tryClaim(LENGTH, TYPE);
             StressRing.writeInPlace(record, PAYLOAD);
             ring.producer.commit();
         }
 
+        @Override
         void consume() {
             tally.read(ring.consumer, copy);
-        }
-
-        void settle(III_Result r) {
-            tally.drain(ring.consumer, ring.producer);
-            tally.report(r);
         }
     }
 

@@ -21,33 +21,27 @@ import org.openjdk.jcstress.infra.results.III_Result;
 public class WrapAroundStress {
     static final RingConfig CONFIG = new RingConfig(128, 56);
 
-    static final class Scenario {
+    static final class Scenario extends TalliedScenario {
         /** Second lap, data offset 96: 32 bytes to the region end. */
         static final long START = 128 + 96;
         static final int LENGTH = 40;
         static final int TYPE = 3;
         static final byte[] PAYLOAD = StressRing.payload(0, LENGTH);
 
-        final StressRing ring;
-        final Tally tally = new Tally(new int[] {LENGTH}, new int[] {TYPE});
-
         Scenario(SharedRing shared) {
-            ring = new StressRing(CONFIG, shared, START);
+            super(CONFIG, shared, START, new int[] {LENGTH}, new int[] {TYPE});
         }
 
+        @Override
         void produce() {
             ClaimedRecord record = ring.producer.tryClaim(LENGTH, TYPE);
             StressRing.writeInPlace(record, PAYLOAD);
             ring.producer.commit();
         }
 
+        @Override
         void consume() {
             tally.poll(ring.consumer, 1);
-        }
-
-        void settle(III_Result r) {
-            tally.drain(ring.consumer, ring.producer);
-            tally.report(r);
         }
     }
 
