@@ -360,4 +360,102 @@ class RingEndsTest {
         assertArrayEquals(TestRing.pattern(120, 4), dst.array());
         assertEquals(-1, ring.consumer.read(ByteBuffer.allocate(120)));
     }
+
+    @Test
+    void hostilePaddingIsRefusedWithWhereTheRegionEnds() {
+        TestRing ring = new TestRing(256, 120);
+        ring.shared.writePadding(0, 16);
+        ring.shared.publishProducerPosition(256);
+        RingCorruptedException e = assertThrows(RingCorruptedException.class, () -> ring.consumer.poll(r -> fail(), 10));
+        assertEquals("ring corrupted: padding at position 0 has length 16 but the region end is 248 bytes after its"
+                + " header, or it passes the producer position 256", e.getMessage());
+    }
+
+    /**
+     * What {@code MappingFaultTest} shows with a really truncated file (run in the default build, not
+     * under PIT, whose instrumentation changes where the JVM raises the fault), step by step: the
+     * JVM's "unsafe memory access" {@link InternalError} from any shared access becomes the end's
+     * poison, on each entry point; any other InternalError passes through unchanged.
+     */
+    @Test
+    void aFaultOfTheMappingPoisonsTheEndThatMetIt() {
+        String[] faultAt = {""};
+        RingConfig config = new RingConfig(256, 120);
+        SharedRing faulty = new SharedRing(ByteBuffer.allocateDirect((int) config.fileLength())) {
+            private void maybeFault(String access) {
+                if (faultAt[0].equals(access)) {
+                    throw new InternalError("a fault occurred in an unsafe memory access operation");
+                }
+                if (faultAt[0].equals("other " + access)) {
+                    throw new InternalError("something else");
+                }
+            }
+
+            @Override
+            long readProducerPosition() {
+                maybeFault("readProducerPosition");
+                return super.readProducerPosition();
+            }
+
+            @Override
+            void writePayloadLong(int index, long value) {
+                maybeFault("writePayloadLong");
+                super.writePayloadLong(index, value);
+            }
+
+            @Override
+            void writeRecordHeader(int index, int length, int type) {
+                maybeFault("writeRecordHeader");
+                super.writeRecordHeader(index, length, type);
+            }
+
+            @Override
+            void publishProducerPosition(long position) {
+                maybeFault("publishProducerPosition");
+                super.publishProducerPosition(position);
+            }
+
+            @Override
+            void writeConsumerNeedsWakeup(int value) {
+                maybeFault("writeConsumerNeedsWakeup");
+                super.writeConsumerNeedsWakeup(value);
+            }
+        };
+        faulty.initialiseHeader(config, 1, 0);
+        TestRing ring = new TestRing(config, faulty);
+        // attached before any fault (an attach is not among the entry points that convert one)
+        TestRing second = new TestRing(config, faulty);
+        TestRing third = new TestRing(config, faulty);
+        TestRing fourth = new TestRing(config, faulty);
+
+        faultAt[0] = "other readProducerPosition";
+        assertEquals("something else",
+                assertThrows(InternalError.class, () -> ring.consumer.poll(r -> { }, 1)).getMessage());
+        assertFalse(ring.consumer.isPoisoned(), "not a fault of the mapping: passed through, nothing poisoned");
+
+        ClaimedRecord claim = ring.producer.tryClaim(16);
+        faultAt[0] = "writePayloadLong";
+        assertMappingFault(ring.producer, () -> claim.putLong(0, 1));
+        assertThrows(RingCorruptedException.class, ring.producer::commit, "poisoned for good");
+
+        faultAt[0] = "writeRecordHeader";
+        second.producer.tryClaim(8);
+        assertMappingFault(second.producer, second.producer::commit);
+
+        faultAt[0] = "publishProducerPosition";
+        assertMappingFault(third.producer, () -> third.producer.offer(new byte[1]));
+
+        faultAt[0] = "readProducerPosition";
+        assertMappingFault(ring.consumer, () -> ring.consumer.poll(r -> { }, 1));
+
+        faultAt[0] = "writeConsumerNeedsWakeup";
+        assertMappingFault(fourth.consumer, fourth.consumer::prepareToSleep);
+    }
+
+    private static void assertMappingFault(RingEnd end, org.junit.jupiter.api.function.Executable call) {
+        RingCorruptedException e = assertThrows(RingCorruptedException.class, call);
+        assertEquals("ring corrupted: " + RingEnd.MAPPING_FAULT, e.getMessage());
+        assertTrue(e.getCause() instanceof InternalError);
+        assertTrue(end.isPoisoned());
+    }
 }
