@@ -121,6 +121,20 @@ class RingFileLifecycleTest {
         }
     }
 
+    @Test
+    void everyCreationEpochIsOddAndTheyDiffer() {
+        java.util.Set<Long> epochs = new java.util.HashSet<>();
+        for (int i = 0; i < 64; i++) {
+            Path path = dir.resolve("e" + i + ".ring");
+            try (RingFile ring = RingFile.create(path, new RingConfig(64, 24))) {
+                long epoch = ring.creationEpoch();
+                assertEquals(1, epoch & 1, "never 0: odd (" + epoch + ")");
+                epochs.add(epoch);
+            }
+        }
+        assertTrue(epochs.size() > 1, "random, not one constant: " + epochs);
+    }
+
     private static int openDescriptors() throws IOException {
         try (var fds = Files.list(Path.of("/proc/self/fd"))) {
             return (int) fds.count();
