@@ -27,15 +27,21 @@ import java.util.concurrent.locks.LockSupport;
  * redelivered, the packets whose mesh sequence number is not above the last one handled: the
  * packets its predecessor handled but had not acknowledged when it died.
  *
- * <p>args: dir nodes id incarnation seconds packetsPerSecondPerLink. Commands on stdin: {@code pause}
- * (stop receiving), {@code freeze K FROM} (resume; after the K-th packet from FROM, hang inside the
- * batch), {@code report} (wait until nothing arrives for 300 ms, print counters), {@code quit}.
+ * <p>args: dir nodes id incarnation packetsPerSecondPerLink. It sends until told to stop: the test
+ * decides by events (what the state files say), never by time. Commands on stdin: {@code stop}
+ * (stop sending; prints "sent-all"), {@code pause} (stop receiving), {@code freeze K FROM} (resume;
+ * after the K-th packet from FROM, hang inside the batch), {@code report} (once this node stopped
+ * sending, wait for two rounds over every inbound ring that found them all empty, so when every
+ * sender printed "sent-all" before, everything sent has been received; then print the counters),
+ * {@code quit}. The state file also holds, per outbound link, how often the link was full.
  */
 public final class MeshPeer {
     static final int RING = 128 * 1024;
     static final int MAX_PACKET = 16 * 1024;
     static final int BATCH = 64;
     private static final int SLOT = 32;
+    /** Offset of the per-link "full" counters in the state file (8 bytes per peer). */
+    private static final int FULL = 2048;
 
     private final Node node;
     private final int id;
@@ -50,7 +56,9 @@ public final class MeshPeer {
     private volatile boolean pausedAck;
     private volatile int freezeFrom = -1;
     private int freezeLeft;
-    private volatile long lastReceived = System.nanoTime();
+    private volatile boolean stopSending;
+    /** Rounds over every inbound ring that found them all empty. */
+    private volatile long emptyRounds;
     private volatile boolean sendingDone;
     private long errors;
 
@@ -80,6 +88,11 @@ public final class MeshPeer {
         return state.getLong(p * SLOT + 24);
     }
 
+    /** How often this incarnation found the link to p full (back-pressure). */
+    static long fullEvents(java.nio.ByteBuffer state, int p) {
+        return state.getLong(FULL + p * 8);
+    }
+
     private MeshPeer(Node node, int nodes, long incarnation, MappedByteBuffer state) {
         this.node = node;
         this.id = node.id();
@@ -90,6 +103,7 @@ public final class MeshPeer {
         for (int p = 0; p < nodes; p++) {
             inbound[p] = new Inbound(p);
             state.putLong(p * SLOT + 24, 0); // this incarnation has committed nothing yet
+            state.putLong(FULL + p * 8, 0);
         }
         this.sent = new long[nodes];
         this.full = new long[nodes];
@@ -100,8 +114,7 @@ public final class MeshPeer {
         int nodes = Integer.parseInt(args[1]);
         int id = Integer.parseInt(args[2]);
         long incarnation = Long.parseLong(args[3]);
-        double seconds = Double.parseDouble(args[4]);
-        int rate = Integer.parseInt(args[5]);
+        int rate = Integer.parseInt(args[4]);
         Path stateFile = stateFile(dir, id);
         MappedByteBuffer state;
         try (FileChannel channel = FileChannel.open(stateFile, StandardOpenOption.CREATE, StandardOpenOption.READ,
@@ -113,7 +126,7 @@ public final class MeshPeer {
         Thread receiver = new Thread(peer::receive, "receiver");
         receiver.setDaemon(true);
         receiver.start();
-        Thread sender = new Thread(() -> peer.send(seconds, rate), "sender");
+        Thread sender = new Thread(() -> peer.send(rate), "sender");
         sender.setDaemon(true);
         sender.start();
         peer.out.println("ready");
@@ -156,21 +169,17 @@ public final class MeshPeer {
 
     // ------------------------------------------------------------------------------------ sending
 
-    private void send(double seconds, int rate) {
+    private void send(int rate) {
         long t0 = System.nanoTime();
-        long end = t0 + (long) (seconds * 1e9);
         try {
-            while (true) {
+            while (!stopSending) {
                 long now = System.nanoTime();
-                if (now - end >= 0) {
-                    break;
-                }
-                long target = (now - t0) * rate / 1_000_000_000L + 1;
+                long target = (now - t0) * rate / 1_000_000_000L + 1; // pacing only
                 for (int p = 0; p < nodes; p++) {
                     if (p == id) {
                         continue;
                     }
-                    while (sent[p] < target && System.nanoTime() - end < 0) {
+                    while (sent[p] < target && !stopSending) {
                         long counter = sent[p];
                         long seed = seed(id, p, incarnation, counter);
                         int length = length(seed);
@@ -187,6 +196,7 @@ public final class MeshPeer {
                         };
                         if (!node.trySend(p, 1, length, w)) {
                             full[p]++;
+                            state.putLong(FULL + p * 8, full[p]);
                             break; // back-pressure on this link: serve the others, come back later
                         }
                         sent[p]++;
@@ -212,9 +222,8 @@ public final class MeshPeer {
                     LockSupport.parkNanos(1_000_000);
                     continue;
                 }
-                if (node.poll(this::handle) > 0) {
-                    lastReceived = System.nanoTime();
-                } else {
+                if (node.poll(this::handle) == 0) {
+                    emptyRounds++; // only this thread writes it
                     node.idle(20_000_000);
                 }
             }
@@ -355,6 +364,7 @@ public final class MeshPeer {
                     freezeFrom = Integer.parseInt(w[2]);
                     paused = false;
                 }
+                case "stop" -> stopSending = true;
                 case "report" -> report();
                 case "quit" -> {
                     return;
@@ -365,9 +375,14 @@ public final class MeshPeer {
     }
 
     private void report() throws InterruptedException {
-        long deadline = System.nanoTime() + 20_000_000_000L;
-        while ((!sendingDone || System.nanoTime() - lastReceived < 300_000_000L) && System.nanoTime() < deadline) {
-            Thread.sleep(10);
+        long rounds = emptyRounds;
+        long deadline = System.nanoTime() + 60_000_000_000L; // only ends a hung run, as an error
+        while ((!sendingDone || emptyRounds - rounds < 2) && System.nanoTime() < deadline) {
+            Thread.sleep(1);
+        }
+        if (!sendingDone || emptyRounds - rounds < 2) {
+            error("report: not drained within 60 s (sending done " + sendingDone + ", empty rounds "
+                    + (emptyRounds - rounds) + ")");
         }
         for (int p = 0; p < nodes; p++) {
             if (p == id) {

@@ -60,10 +60,24 @@ class ThreeProcessTest {
     void mixedSizePacketsCrossAllSixLinksEachOneVerified() throws Exception {
         Peer[] peers = new Peer[NODES];
         for (int id = 0; id < NODES; id++) {
-            peers[id] = start(id, 1, 2.5, 3000);
+            peers[id] = start(id, 1, 3000);
         }
         for (Peer peer : peers) {
             peer.await("ready");
+        }
+        awaitState("every link committed " + TRAFFIC + " packets", () -> {
+            for (int id = 0; id < NODES; id++) {
+                ByteBuffer state = MeshPeer.readState(dir, id);
+                for (int to = 0; to < NODES; to++) {
+                    if (to != id && MeshPeer.committed(state, to) < TRAFFIC) {
+                        return false;
+                    }
+                }
+            }
+            return true;
+        });
+        for (Peer peer : peers) {
+            peer.send("stop");
         }
         for (Peer peer : peers) {
             peer.await("sent-all");
@@ -80,7 +94,7 @@ class ThreeProcessTest {
                 String link = from + "->" + to;
                 long sent = reports.get(from).sent.get(to);
                 List<long[]> got = reports.get(to).in.get(from);
-                assertTrue(sent > 100, link + ": traffic flowed (" + sent + " packets)");
+                assertTrue(sent >= TRAFFIC, link + ": traffic flowed (" + sent + " packets)");
                 assertEquals(1, got.size(), link + ": one sender incarnation");
                 assertArrayEquals(new long[] {1, 0, sent - 1, sent}, got.get(0),
                         link + ": every committed packet arrived once, in order (incarnation, first, last, count)");
@@ -95,20 +109,26 @@ class ThreeProcessTest {
 
     @Test
     void aNodeKilledAndRestartedRejoinsAndNothingCommittedIsLostOrDuplicated() throws Exception {
-        Peer zero = start(0, 1, 6, 3000); // still sending when node 1 pauses, even on a loaded machine
-        Peer one = start(1, 1, 6, 3000);
-        Peer two = start(2, 1, 6, 3000);
+        Peer zero = start(0, 1, 3000); // every node sends until the test tells it to stop
+        Peer one = start(1, 1, 3000);
+        Peer two = start(2, 1, 3000);
         for (Peer peer : List.of(zero, one, two)) {
             peer.await("ready");
         }
-        Thread.sleep(800); // traffic flows on every link
+        awaitState("traffic flows on every link of node 1", () -> {
+            ByteBuffer s1 = MeshPeer.readState(dir, 1);
+            return MeshPeer.committed(s1, 0) > 0 && MeshPeer.committed(s1, 2) > 0
+                    && MeshPeer.handledCounter(s1, 0) > 0 && MeshPeer.handledCounter(s1, 2) > 0;
+        });
 
         // Node 1 stops receiving, so its inbound rings fill (its senders are back-pressured), then
         // resumes and hangs after the 5th packet of a batch from node 0: 5 packets handled, none
         // acknowledged. Then SIGKILL.
         one.send("pause");
         one.await("paused");
-        Thread.sleep(300);
+        awaitState("node 1's inbound rings filled: nodes 0 and 2 found their links to it full",
+                () -> MeshPeer.fullEvents(MeshPeer.readState(dir, 0), 1) > 0
+                        && MeshPeer.fullEvents(MeshPeer.readState(dir, 2), 1) > 0);
         one.send("freeze 5 0");
         one.await("frozen");
         one.kill();
@@ -119,8 +139,16 @@ class ThreeProcessTest {
         long handledFrom2 = MeshPeer.handledCounter(state, 2);
         assertTrue(committedTo0 > 0 && committedTo2 > 0 && handledFrom0 > 0 && handledFrom2 > 0);
 
-        Peer again = start(1, 2, 2, 3000); // its doorbell is stale, its ring ends are free: it rejoins
+        Peer again = start(1, 2, 3000); // its doorbell is stale, its ring ends are free: it rejoins
         again.await("ready");
+        awaitState("the restarted node 1 sent to and received new packets from both others", () -> {
+            ByteBuffer s1 = MeshPeer.readState(dir, 1);
+            return MeshPeer.committed(s1, 0) > 0 && MeshPeer.committed(s1, 2) > 0
+                    && MeshPeer.handledCounter(s1, 0) > handledFrom0 && MeshPeer.handledCounter(s1, 2) > handledFrom2;
+        });
+        for (Peer peer : List.of(zero, two, again)) {
+            peer.send("stop");
+        }
         for (Peer peer : List.of(zero, two, again)) {
             peer.await("sent-all");
         }
@@ -165,12 +193,31 @@ class ThreeProcessTest {
         }
     }
 
-    private Peer start(int id, long incarnation, double seconds, int rate) throws IOException {
+    /** Packets every link carries in the first test before the senders are stopped. */
+    private static final long TRAFFIC = 300;
+
+    /** A condition on the peers' state files. */
+    interface StateCondition {
+        boolean holds() throws IOException;
+    }
+
+    /** Waits until {@code condition} holds; the bound only ends a hung test, with a message. */
+    private static void awaitState(String what, StateCondition condition) throws Exception {
+        long deadline = System.currentTimeMillis() + WAIT_MILLIS;
+        while (!condition.holds()) {
+            if (System.currentTimeMillis() > deadline) {
+                fail("hung: waited " + WAIT_MILLIS / 1000 + " s for: " + what);
+            }
+            Thread.sleep(5);
+        }
+    }
+
+    private Peer start(int id, long incarnation, int rate) throws IOException {
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         Path log = dir.resolve("peer-" + id + "-" + incarnation + ".log");
         Process process = new ProcessBuilder(java, "-Xmx128m", "-cp", System.getProperty("java.class.path"),
                 MeshPeer.class.getName(), dir.toString(), Integer.toString(NODES), Integer.toString(id),
-                Long.toString(incarnation), Double.toString(seconds), Integer.toString(rate))
+                Long.toString(incarnation), Integer.toString(rate))
                 .redirectError(log.toFile()).start();
         Peer peer = new Peer(id, process, log);
         started.add(peer);

@@ -37,7 +37,8 @@ import org.junit.jupiter.api.Test;
  * record length drawn from the group's first seed and POSMOD 2^20 (positions map one-to-one).
  *
  * <p>System properties: {@code trace.seeds} (comma-separated; seeds at even positions go to the
- * first group, odd ones to the second; default: fresh random seeds every build, printed),
+ * first group, odd ones to the second; default: consecutive seeds from a fixed base, printed;
+ * {@code -Ddataport.seed=N} replays base N, {@code -Ddataport.seed=fresh} draws a fresh base),
  * {@code trace.runs} (default 6), {@code trace.events} (events per run, default 2,000; at least
  * 10,000 in total are required unless seeds are given).
  */
@@ -70,12 +71,22 @@ class TraceValidationTest {
         pool.shutdownNow();
     }
 
-    /** trace.seeds, or fresh ones: a random base and consecutive values. */
+    /** The base of the seeds when neither trace.seeds nor dataport.seed is given: the same every build. */
+    static final long FIXED_BASE = 0x5EED_0000L;
+
+    /**
+     * trace.seeds; else consecutive values from a base: {@code -Ddataport.seed=N} (replay a base),
+     * {@code -Ddataport.seed=fresh} (a random base, for long runs), or {@link #FIXED_BASE}. Printed.
+     */
     static long[] seeds(int runs) {
         if (!SEEDS.isEmpty()) {
             return Arrays.stream(SEEDS.split("[,\\s]+")).mapToLong(Long::parseLong).toArray();
         }
-        long base = new SplittableRandom().nextLong() & ~0xFFL;
+        String given = System.getProperty("dataport.seed", "").strip();
+        long base = given.isEmpty() ? FIXED_BASE
+                : given.equals("fresh") ? new SplittableRandom().nextLong() & ~0xFFL : Long.parseLong(given);
+        System.out.println("seed=" + base + " (" + (given.isEmpty() ? "fixed" : given.equals("fresh") ? "fresh" : "given")
+                + ") TraceValidationTest, base of " + runs + " seed(s); replay with -Ddataport.seed=" + base);
         long[] seeds = new long[runs];
         for (int i = 0; i < runs; i++) {
             seeds[i] = base + i;

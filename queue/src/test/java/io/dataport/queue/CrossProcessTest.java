@@ -26,14 +26,14 @@ class CrossProcessTest {
         Path file = dir.resolve("cross.ring");
         RingConfig config = new RingConfig(64 * 1024, 4096);
         RingFile.create(file, config).close();
-        long seed = System.nanoTime();
+        long seed = Seeds.seed("CrossProcessTest.millionMixedRecordsCrossBetweenTwoProcessesIntact", 20261207);
         Process consumer = start("consume", file, seed);
         Process producer = start("produce", file, seed);
         try {
             assertTrue(producer.waitFor(240, TimeUnit.SECONDS), "producer finished");
             assertTrue(consumer.waitFor(60, TimeUnit.SECONDS), "consumer finished");
             String consumed = output("consume");
-            assertEquals(0, producer.exitValue(), "producer: " + output("produce"));
+            assertEquals(0, producer.exitValue(), "producer (seed " + seed + "): " + output("produce"));
             assertEquals(0, consumer.exitValue(), "consumer (seed " + seed + "): " + consumed);
             assertTrue(consumed.contains("verified " + RECORDS + " records"), consumed);
         } finally {

@@ -123,7 +123,8 @@ class HostilePeerTest {
      */
     @Test
     void randomGarbageNeverEscapesAsAnotherException() {
-        SplittableRandom random = new SplittableRandom(7);
+        long seed = Seeds.seed("HostilePeerTest.randomGarbageNeverEscapesAsAnotherException", 7);
+        SplittableRandom random = new SplittableRandom(seed);
         int poisoned = 0;
         for (int round = 0; round < 20_000; round++) {
             TestRing ring = new TestRing(256, 120);
@@ -148,13 +149,14 @@ class HostilePeerTest {
                     }, 1 + random.nextInt(4));
                 }
                 long consumed = ring.consumer.position() - start;
-                assertTrue(consumed >= 0 && consumed <= published - start, "consumed within what was published");
+                assertTrue(consumed >= 0 && consumed <= published - start,
+                        "consumed within what was published (seed=" + seed + ", round " + round + ")");
             } catch (RingCorruptedException expected) {
                 poisoned++;
                 assertTrue(ring.consumer.isPoisoned());
             }
         }
-        assertTrue(poisoned > 1000, "the garbage really was hostile: " + poisoned);
+        assertTrue(poisoned > 1000, "the garbage really was hostile: " + poisoned + " (seed=" + seed + ")");
     }
 
     private static void assertPoisoned(RingEnd end, Executable call, String expectedWords) {

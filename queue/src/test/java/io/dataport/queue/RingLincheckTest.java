@@ -92,7 +92,8 @@ public class RingLincheckTest {
 
     @Test
     void longSequentialWalkMatchesModel() {
-        SplittableRandom random = new SplittableRandom(4);
+        long seed = Seeds.seed("RingLincheckTest.longSequentialWalkMatchesModel", 4);
+        SplittableRandom random = new SplittableRandom(seed);
         SequentialOps ring = new SequentialOps();
         RingModel model = new RingModel();
         StringBuilder history = new StringBuilder();
@@ -121,7 +122,7 @@ public class RingLincheckTest {
             if (history.length() > 400) {
                 history.delete(0, history.length() - 400);
             }
-            assertEquals(expected, actual, "step " + step + ", last operations (op:length) " + history);
+            assertEquals(expected, actual, "seed=" + seed + ", step " + step + ", last operations (op:length) " + history);
         }
         assertTrue(ring.producer.position() - RingModel.START > 100L * RingModel.CAPACITY, "many laps");
         assertTrue(ring.producer.position() < 0, "the positions passed the signed 64-bit overflow");

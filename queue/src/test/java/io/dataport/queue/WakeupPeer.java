@@ -11,7 +11,8 @@ import java.util.SplittableRandom;
  * <ul>
  *   <li>{@code consume <ring> <count> <timeoutMs>}: blocking takes; checks every sequence number;
  *       prints "slept" at its first sleep and the counters at the end.</li>
- *   <li>{@code produce <ring> <count> <seed>}: bursts of records separated by random gaps.</li>
+ *   <li>{@code produce <ring> <count> <seed>}: bursts of records of random sizes; after each burst it
+ *       waits until the consumer announces a sleep.</li>
  * </ul>
  */
 public final class WakeupPeer {
@@ -64,6 +65,26 @@ public final class WakeupPeer {
         }
     }
 
+    /**
+     * Waits, between bursts, until the consumer announces a sleep (a new number in its need-wake-up
+     * flag): the gap is an event, not a time, so the consumer sleeps in every gap however loaded the
+     * machine is, and the next commit kicks it (or, if it raced the consumer's re-check, leaves a
+     * kick pending that ends its next sleep). Gives up after 60 s, which only ends a hung run.
+     */
+    private static void awaitConsumerSleep(RingProducer producer) {
+        long deadline = System.nanoTime() + 60_000_000_000L;
+        int flag;
+        while ((flag = producer.peerNeedsWakeup()) == 0 || flag == lastAnnounced) {
+            if (System.nanoTime() - deadline > 0) {
+                throw new IllegalStateException("hung: the consumer announced no sleep within 60 s");
+            }
+            java.util.concurrent.locks.LockSupport.parkNanos(100_000);
+        }
+        lastAnnounced = flag;
+    }
+
+    private static int lastAnnounced;
+
     private static void produce(RingFile file, Path ring, long count, long seed) throws Exception {
         SplittableRandom random = new SplittableRandom(seed);
         try (Doorbell bell = Doorbell.bind(bell(ring, "producer"));
@@ -78,7 +99,9 @@ public final class WakeupPeer {
                     producer.claim(8 + random.nextInt(200), 0, wait, 30_000_000_000L).putLong(0, n);
                     producer.commit();
                 }
-                Thread.sleep(5 + random.nextInt(30)); // longer than the 2 ms back-off: the consumer sleeps
+                if (n < count) {
+                    awaitConsumerSleep(producer); // a gap: until the consumer announces a sleep
+                }
             }
             System.out.println("sent " + n + " sleeps " + producer.sleeps() + " kicksSent " + producer.kicksSent()
                     + " kicksSuppressed " + producer.kicksSuppressed());

@@ -148,8 +148,16 @@ class BridgeNetnsTest {
     @Test
     @Order(4)
     void aTcpTransferSurvivesItsReceivingBridgeRestartedMidRun() throws Exception {
-        CompletableFuture<NetnsLab.Iperf> transfer = CompletableFuture.supplyAsync(() -> lab.iperf(0, 2, 8, 0));
-        Thread.sleep(2_000);
+        Path serverLog = lab.dir().resolve("iperf3-" + lab.vm(2) + ".log");
+        long intervalsBefore = intervals(serverLog);
+        CompletableFuture<NetnsLab.Iperf> transfer = CompletableFuture.supplyAsync(() -> lab.iperf(0, 2, 20, 0));
+        // An event, not a time: the kill comes once vm2's iperf3 server reports data received
+        // through bridge 2 (its first one-second interval). The bound only ends a hung test.
+        long deadline = System.nanoTime() + 30_000_000_000L;
+        while (intervals(serverLog) == intervalsBefore && !transfer.isDone()) {
+            assertTrue(System.nanoTime() - deadline < 0, "hung: no data reached vm2's iperf3 server in 30 s");
+            Thread.sleep(20);
+        }
         assertFalse(transfer.isDone(), "the transfer still runs when its receiving bridge is killed: " + (transfer.isDone() ? transfer.get() : ""));
         long oldPid = lab.bridge(2).pid();
         lab.killBridge(2);
@@ -163,6 +171,15 @@ class BridgeNetnsTest {
         System.err.printf("BridgeNetnsTest: iperf3 TCP vm0 -> vm2 across a restart of bridge 2: %.2f Gbit/s, "
                 + "%d retransmits%n", r.gbits(), r.retransmits());
         assertTrue(lab.ping(2, 0, 2) > 0, "ping vm2 -> vm0 after the restart");
+    }
+
+    /** Interval and summary lines ("[  5]   0.00-1.00   sec ...") the iperf3 server has logged so far. */
+    private static long intervals(Path serverLog) throws java.io.IOException {
+        if (!Files.exists(serverLog)) {
+            return 0;
+        }
+        return Pattern.compile("(?m)^\\[\\s*\\d+\\]\\s+\\d+\\.\\d+-\\d+\\.\\d+\\s+sec").matcher(Files.readString(serverLog))
+                .results().count();
     }
 
     @Test
