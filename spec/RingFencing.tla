@@ -73,12 +73,15 @@ VARIABLES
     nextId,     \* the next record id to write
     committed,  \* ids published, in order
     delivered,  \* how many of them the consumer delivered
-    live        \* set of [slot, id]: records published and not yet consumed
+    live,       \* set of [slot, id]: records published and not yet consumed
+    writer,     \* id -> epoch of the holder that wrote it
+    late,       \* a payload store was made by a holder already fenced
+    released    \* a hole was removed by the holder it fenced
 
 shared   == <<buf, resv, ppos, cpos, lease, holes>>
 private  == <<pc, ep, tail, pub, myEnd, cacheC, seen, padTo, pendingIds, tk>>
 consumer == <<cpc, head, cachedP, curId>>
-ghost    == <<nextId, committed, delivered, live>>
+ghost    == <<nextId, committed, delivered, live, writer, late, released>>
 vars     == <<shared, private, consumer, ghost>>
 
 -----------------------------------------------------------------------------
@@ -120,6 +123,7 @@ Init ==
     /\ tk = [c \in Claimants |-> [wep |-> 0, wend |-> 0, pep |-> 0, ppos |-> 0]]
     /\ cpc = "poll" /\ head = 0 /\ cachedP = 0 /\ curId = 0
     /\ nextId = 1 /\ committed = <<>> /\ delivered = 0 /\ live = {}
+    /\ writer = [i \in 1..MAXID |-> 0] /\ late = FALSE /\ released = FALSE
 
 -----------------------------------------------------------------------------
 \* A CAS of a fenced word failed, or a fenced word holds a newer epoch: this
@@ -213,9 +217,10 @@ FencePosition    == FencePositionWith(LAMBDA c : ep[c])
 ReleaseHoles(c) ==
     /\ pc[c] = "lost"
     /\ holes' = {h \in holes : h.ep # ep[c]}
+    /\ released' = (released \/ \E h \in holes : h.ep = ep[c])
     /\ pc' = [pc EXCEPT ![c] = "gone"]
     /\ UNCHANGED <<buf, resv, ppos, cpos, lease, ep, tail, pub, myEnd, cacheC, seen,
-                   padTo, pendingIds, tk, consumer, ghost>>
+                   padTo, pendingIds, tk, consumer, nextId, committed, delivered, live, writer, late>>
 
 HoleAt(i) == {h \in holes : InHole(i, h)}
 
@@ -291,8 +296,9 @@ WritePayloadWith(c, Newer(_)) ==
        ELSE /\ buf' = [buf EXCEPT ![Idx(tail[c])].d = nextId]
             /\ pc' = [pc EXCEPT ![c] = "header"]
             /\ UNCHANGED nextId
+    /\ late' = (late \/ ppos.ep # ep[c])
     /\ UNCHANGED <<resv, ppos, cpos, lease, holes, ep, tail, pub, myEnd, cacheC, seen,
-                   padTo, pendingIds, tk, consumer, committed, delivered, live>>
+                   padTo, pendingIds, tk, consumer, committed, delivered, live, writer, released>>
 
 WritePayload(c) == WritePayloadWith(c, NewerPadding)
 
@@ -308,10 +314,11 @@ WriteRecordHeaderWith(Cas(_, _, _)) ==
                /\ tail' = [tail EXCEPT ![c] = Add(tail[c], 1)]
                /\ pendingIds' = [pendingIds EXCEPT ![c] = Append(pendingIds[c], [slot |-> i, id |-> id])]
                /\ nextId' = nextId + 1
+               /\ writer' = [writer EXCEPT ![id] = ep[c]]
                /\ pc' = [pc EXCEPT ![c] = "idle"]
-          ELSE /\ LoseRole(c) /\ UNCHANGED <<buf, tail, pendingIds, nextId>>
+          ELSE /\ LoseRole(c) /\ UNCHANGED <<buf, tail, pendingIds, nextId, writer>>
     /\ UNCHANGED <<resv, ppos, cpos, lease, holes, ep, pub, myEnd, cacheC, seen, padTo,
-                   tk, consumer, committed, delivered, live>>
+                   tk, consumer, committed, delivered, live, late, released>>
 
 HeaderCas(c, i, new) == buf[i].h = seen[c]
 WriteRecordHeader == WriteRecordHeaderWith(HeaderCas)
@@ -346,7 +353,7 @@ PublishProducerPosition(c) ==
             /\ UNCHANGED pc
        ELSE /\ LoseRole(c) /\ UNCHANGED <<ppos, pub, committed, live, pendingIds>>
     /\ UNCHANGED <<buf, resv, cpos, lease, holes, ep, tail, myEnd, cacheC, seen, padTo,
-                   tk, consumer, nextId, delivered>>
+                   tk, consumer, nextId, delivered, writer, late, released>>
 
 \* A holder dies at any instruction: it never writes again and never removes its holes.
 Crash(c) ==
@@ -397,7 +404,8 @@ ReadPayload ==
           ELSE /\ cpc' = "bad" /\ UNCHANGED <<delivered, live>>
     /\ head' = Add(head, 1)
     /\ cpos' = Add(head, 1)
-    /\ UNCHANGED <<buf, resv, ppos, lease, holes, private, cachedP, curId, nextId, committed>>
+    /\ UNCHANGED <<buf, resv, ppos, lease, holes, private, cachedP, curId, nextId, committed,
+                   writer, late, released>>
 
 -----------------------------------------------------------------------------
 Others(c)    == ReadPosition(c) \/ ReleaseHoles(c) \/ Crash(c)
@@ -434,7 +442,4 @@ LiveRecordsIntact ==
 
 \* Published positions never run more than a capacity ahead of the consumer.
 NoOverrun == Dist(cpos, ppos.pos) <= CAPACITY
-
-\* Every committed record is delivered in the end (with a consumer that keeps
-\* polling): checked as "no record is stranded" in the deadlock-free states.
-=============================================================================
+===============================================================================
