@@ -44,6 +44,11 @@ public final class RingConsumer extends RingEnd {
 
     /** AttachConsumer: resumes from the positions in shared memory, validated like any peer input. */
     RingConsumer(SharedRing ring, RingConfig config, Runnable release) {
+        this(ring, config, release, true);
+    }
+
+    /** {@code advanceEpoch} false: the role's lease already moved the epoch ({@link Region}). */
+    RingConsumer(SharedRing ring, RingConfig config, Runnable release, boolean advanceEpoch) {
         super(ring, config, release);
         this.view = new RecordView(ring);
         long consumerPosition = ring.readConsumerPosition();
@@ -54,7 +59,9 @@ public final class RingConsumer extends RingEnd {
         }
         this.head = consumerPosition;
         this.cachedProducerPosition = consumerPosition;
-        ring.advanceConsumerEpoch();
+        if (advanceEpoch) {
+            ring.advanceConsumerEpoch();
+        }
     }
 
     /**

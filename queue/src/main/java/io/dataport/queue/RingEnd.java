@@ -14,6 +14,8 @@ abstract class RingEnd implements AutoCloseable {
     private boolean closed;
     private String name = "in-memory ring";
     private java.util.function.BooleanSupplier peerAttached;
+    /** The lease this end holds its role by (a region's ring), or null (a ring file's lock). */
+    private Lease lease;
     /** Kicks the peer's doorbell when it sleeps; null when the peer never sleeps (no fence then). */
     Kicker peerDoorbell;
     /** The peer's sleep we last kicked, and the number of our own last sleep. */
@@ -42,6 +44,21 @@ abstract class RingEnd implements AutoCloseable {
     final void describe(String name, java.util.function.BooleanSupplier peerAttached) {
         this.name = name;
         this.peerAttached = peerAttached;
+    }
+
+    /** Holds this end's role by {@code lease}: once it is lost, every call fails. */
+    final void holdWith(Lease lease) {
+        this.lease = lease;
+    }
+
+    /** The epoch of the lease this end holds its role by, or -1 (a ring file's end). */
+    public long leaseEpoch() {
+        return lease == null ? -1 : lease.epoch();
+    }
+
+    /** Whether another holder took this end's role over (its lease was lost): every call now fails. */
+    public boolean lostRole() {
+        return lease != null && lease.isLost();
     }
 
     /**
@@ -196,6 +213,10 @@ abstract class RingEnd implements AutoCloseable {
         }
         if (closed) {
             throw new IllegalStateException("this ring end is closed");
+        }
+        if (lease != null && lease.isLost()) {
+            throw new RegionException(name + ": this end lost its role: another holder took its lease over"
+                    + " (this process stalled for longer than the lease timeout)");
         }
     }
 

@@ -16,11 +16,11 @@ package io.dataport.queue;
  *  32          8     creation epoch             creator            plain, before magic
  *  40          8     tag (application's id)     creator            plain, before magic
  * 128          8     producer position          producer           release / acquire
- * 136          8     producer epoch             producer (attach)  release / acquire
- * 144          8     producer heartbeat         producer           reserved, 0
+ * 136          8     producer lease word        producer (attach)  CAS / volatile (epoch:32 | holder:32)
+ * 144          8     producer heartbeat         producer's keeper  release / acquire
  * 256          8     consumer position          consumer           release / acquire
- * 264          8     consumer epoch             consumer (attach)  release / acquire
- * 272          8     consumer heartbeat         consumer           reserved, 0
+ * 264          8     consumer lease word        consumer (attach)  CAS / volatile (epoch:32 | holder:32)
+ * 272          8     consumer heartbeat         consumer's keeper  release / acquire
  * 384          4     consumer needs wake-up     consumer           release / acquire + full fence
  * 512          4     producer needs wake-up     producer           release / acquire + full fence
  * 4096         cap   data region: records
@@ -41,7 +41,8 @@ public final class RingLayout {
 
     /** "DATAPORT" in ASCII, read as a little-endian 64-bit word. */
     public static final long MAGIC = 0x54524F5041544144L;
-    public static final int LAYOUT_VERSION = 1;
+    /** Version 2: the epoch words became lease words and the heartbeats are used (docs/layout.md). */
+    public static final int LAYOUT_VERSION = 2;
 
     public static final int MAGIC_OFFSET = 0;
     public static final int VERSION_OFFSET = 8;
@@ -52,10 +53,10 @@ public final class RingLayout {
     public static final int TAG_OFFSET = 40;
 
     public static final int PRODUCER_POSITION_OFFSET = 128;
-    public static final int PRODUCER_EPOCH_OFFSET = 136;
+    public static final int PRODUCER_LEASE_OFFSET = 136;
     public static final int PRODUCER_HEARTBEAT_OFFSET = 144;
     public static final int CONSUMER_POSITION_OFFSET = 256;
-    public static final int CONSUMER_EPOCH_OFFSET = 264;
+    public static final int CONSUMER_LEASE_OFFSET = 264;
     public static final int CONSUMER_HEARTBEAT_OFFSET = 272;
     public static final int CONSUMER_NEEDS_WAKEUP_OFFSET = 384;
     public static final int PRODUCER_NEEDS_WAKEUP_OFFSET = 512;

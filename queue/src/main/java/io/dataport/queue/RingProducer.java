@@ -55,6 +55,11 @@ public final class RingProducer extends RingEnd {
 
     /** AttachProducer: resumes from the positions in shared memory, validated like any peer input. */
     RingProducer(SharedRing ring, RingConfig config, Runnable release) {
+        this(ring, config, release, true);
+    }
+
+    /** {@code advanceEpoch} false: the role's lease already moved the epoch ({@link Region}). */
+    RingProducer(SharedRing ring, RingConfig config, Runnable release, boolean advanceEpoch) {
         super(ring, config, release);
         this.claim = new ClaimedRecord(ring, this);
         long producerPosition = ring.readProducerPosition();
@@ -66,7 +71,9 @@ public final class RingProducer extends RingEnd {
         this.tail = producerPosition;
         this.publishedTail = producerPosition;
         this.cachedConsumerPosition = consumerPosition;
-        ring.advanceProducerEpoch();
+        if (advanceEpoch) {
+            ring.advanceProducerEpoch();
+        }
     }
 
     /** Claims room for a record of {@code length} payload bytes and type 0; see {@link #tryClaim(int, int)}. */

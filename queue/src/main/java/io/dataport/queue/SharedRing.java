@@ -120,26 +120,60 @@ class SharedRing {
         LONGS.setRelease(region, CONSUMER_POSITION_OFFSET, position);
     }
 
-    /** Marks a new incarnation of the producer; returns the new epoch. */
+    /**
+     * Marks a new incarnation of the producer (a ring file's attach, under its lock); returns the
+     * new epoch. The epoch is the high half of the producer's lease word (layout version 2).
+     */
     long advanceProducerEpoch() {
-        long epoch = (long) LONGS.getAcquire(region, PRODUCER_EPOCH_OFFSET) + 1;
-        LONGS.setRelease(region, PRODUCER_EPOCH_OFFSET, epoch);
-        return epoch;
+        long lease = (long) LONGS.getAcquire(region, PRODUCER_LEASE_OFFSET) + (1L << 32);
+        LONGS.setRelease(region, PRODUCER_LEASE_OFFSET, lease);
+        return lease >>> 32;
     }
 
-    /** Marks a new incarnation of the consumer; returns the new epoch. */
+    /** Marks a new incarnation of the consumer; returns the new epoch (see {@link #advanceProducerEpoch}). */
     long advanceConsumerEpoch() {
-        long epoch = (long) LONGS.getAcquire(region, CONSUMER_EPOCH_OFFSET) + 1;
-        LONGS.setRelease(region, CONSUMER_EPOCH_OFFSET, epoch);
-        return epoch;
+        long lease = (long) LONGS.getAcquire(region, CONSUMER_LEASE_OFFSET) + (1L << 32);
+        LONGS.setRelease(region, CONSUMER_LEASE_OFFSET, lease);
+        return lease >>> 32;
     }
 
     long readProducerEpoch() {
-        return (long) LONGS.getAcquire(region, PRODUCER_EPOCH_OFFSET);
+        return (long) LONGS.getAcquire(region, PRODUCER_LEASE_OFFSET) >>> 32;
     }
 
     long readConsumerEpoch() {
-        return (long) LONGS.getAcquire(region, CONSUMER_EPOCH_OFFSET);
+        return (long) LONGS.getAcquire(region, CONSUMER_LEASE_OFFSET) >>> 32;
+    }
+
+    // ---- lease words and heartbeats (TLA+ spec/LeaseExpiry.tla: Claim, Beat, Observe) ----
+
+    /** The lease word of a role: epoch in the high half, the holder's identity (0: free) in the low half. */
+    long readLease(Role role) {
+        return (long) LONGS.getVolatile(region, role.leaseOffset);
+    }
+
+    /** Claim, takeover and release of a role: one compare-and-set of its lease word. */
+    boolean casLease(Role role, long expected, long value) {
+        return LONGS.compareAndSet(region, role.leaseOffset, expected, value);
+    }
+
+    long readHeartbeat(Role role) {
+        return (long) LONGS.getAcquire(region, role.heartbeatOffset);
+    }
+
+    /** Beat: the holder's counter moves; only the holder writes it. */
+    void writeHeartbeat(Role role, long value) {
+        LONGS.setRelease(region, role.heartbeatOffset, value);
+    }
+
+    /** Whether any control word of the header page (positions, leases, heartbeats, flags) is not 0. */
+    boolean hasControlState() {
+        for (int offset = PRODUCER_POSITION_OFFSET; offset < 640; offset += 8) {
+            if (region.getLong(offset) != 0) {
+                return true;
+            }
+        }
+        return false;
     }
 
     // ---- wake-up flags (TLA+ spec/DataportWakeup.tla: SetNeedsWakeup, Fence, ReadNeedsWakeup) ----

@@ -1,0 +1,202 @@
+package io.dataport.queue;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.MappedByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.EnumSet;
+
+/**
+ * A fixed-size shared memory area holding a directory and rings: the way two VMs (or processes
+ * that share nothing but memory) exchange records. Dataport maps a region but never creates,
+ * resizes or renames it, locks it or opens a socket for it: the directory is formatted exactly once
+ * through the region's own bytes ({@link RegionDirectory}), and each ring's roles are held by leases
+ * in shared memory ({@link Lease}).
+ *
+ * <p>Where a region comes from (docs/regions.md): a file ({@link #open(Path, RegionGeometry,
+ * RegionOptions)}: a host file in {@code /dev/shm} made by {@link #createFile}, or an ivshmem BAR's
+ * {@code /sys/bus/pci/devices/ADDR/resource2}), or memory mapped elsewhere ({@link #wrap}: a UIO map
+ * or a CAmkES dataport node mapped by {@code dataport-region-native}).
+ *
+ * <pre>{@code
+ * RegionGeometry pair = RegionGeometry.pair(size, 0, 1, 42);      // ring 0: 0->1, ring 1: 1->0
+ * try (Region region = Region.open(path, pair, RegionOptions.defaults());
+ *      RingProducer out = region.attachProducer(pair.indexOf(0, 1));
+ *      RingConsumer in = region.attachConsumer(pair.indexOf(1, 0))) { ... }
+ * }</pre>
+ */
+public final class Region implements AutoCloseable {
+    private final String name;
+    private final SharedRegion shared;
+    private final RegionDirectory directory;
+    private final RegionOptions options;
+    private final FileChannel channel;
+
+    private Region(String name, SharedRegion shared, RegionDirectory directory, RegionOptions options, FileChannel channel) {
+        this.name = name;
+        this.shared = shared;
+        this.directory = directory;
+        this.options = options;
+        this.channel = channel;
+    }
+
+    /**
+     * Creates a zero-filled region file of {@code size} bytes (mode 0600; fails if it exists): a
+     * host file in {@code /dev/shm} to back an ivshmem device or to link processes of one host.
+     */
+    public static void createFile(Path path, long size) {
+        if (size <= 0 || size % RegionLayout.ALIGNMENT != 0) {
+            throw new IllegalArgumentException("region size " + size + " is not a positive multiple of "
+                    + RegionLayout.ALIGNMENT);
+        }
+        try (FileChannel ch = FileChannel.open(path, EnumSet.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE),
+                PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")))) {
+            ch.truncate(0);
+            ch.write(ByteBuffer.allocate(1), size - 1); // sparse: zero-filled, sized
+        } catch (FileAlreadyExistsException e) {
+            throw new RegionException(path + ": already exists; open it, or remove it if it is stale", e);
+        } catch (NoSuchFileException e) {
+            throw new RegionException(path + ": cannot create: its directory does not exist", e);
+        } catch (IOException e) {
+            throw new RegionException(path + ": cannot create: " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Maps the region in {@code path} (a file, or a PCI resource file such as an ivshmem BAR) and
+     * formats it with {@code geometry}, or finds it formatted with the same geometry. With
+     * {@code geometry} null, joins a region that a peer formats.
+     */
+    public static Region open(Path path, RegionGeometry geometry, RegionOptions options) {
+        FileChannel channel;
+        try {
+            channel = FileChannel.open(path, StandardOpenOption.READ, StandardOpenOption.WRITE);
+        } catch (NoSuchFileException e) {
+            throw new RegionException(path + ": no such region file (create one with Region.createFile, or"
+                    + " check the device path)", e);
+        } catch (IOException e) {
+            throw new RegionException(path + ": cannot open read-write: " + e.getMessage(), e);
+        }
+        try {
+            long size = channel.size();
+            if (size == 0) {
+                throw new RegionException(path + ": its size reads 0: a device node must be mapped with an explicit"
+                        + " length (dataport-region-native), or the file is empty");
+            }
+            if (size > Integer.MAX_VALUE) {
+                throw new RegionException(path + ": " + size + " bytes; a region is at most " + Integer.MAX_VALUE);
+            }
+            MappedByteBuffer map = channel.map(FileChannel.MapMode.READ_WRITE, 0, size);
+            return attach(path.toString(), map, geometry, options, channel);
+        } catch (IOException e) {
+            closeQuietly(channel);
+            throw new RegionException(path + ": cannot map: " + e.getMessage(), e);
+        } catch (RuntimeException e) {
+            closeQuietly(channel);
+            throw e;
+        }
+    }
+
+    /** A region in memory that the caller mapped (a UIO map, a dataport node): {@code memory} must stay mapped. */
+    public static Region wrap(ByteBuffer memory, String name, RegionGeometry geometry, RegionOptions options) {
+        return attach(name, memory, geometry, options, null);
+    }
+
+    private static Region attach(String name, ByteBuffer memory, RegionGeometry geometry, RegionOptions options,
+            FileChannel channel) {
+        SharedRegion shared = new SharedRegion(memory);
+        RegionDirectory directory = RegionDirectory.attach(shared, geometry, options, name);
+        return new Region(name, shared, directory, options, channel);
+    }
+
+    /** The region's rings, as its directory says. */
+    public RegionGeometry geometry() {
+        return directory.geometry;
+    }
+
+    /** The format generation: 1 unless a stalled format was taken over. */
+    public int generation() {
+        return directory.generation;
+    }
+
+    /** Attaches the producer of ring {@code index}, claiming its lease ({@link RegionOptions}). */
+    public RingProducer attachProducer(int index) {
+        SharedRing ring = ring(index);
+        String end = name + " ring " + directory.geometry.rings().get(index).id() + " (producer)";
+        Lease lease = Lease.claim(ring, Role.PRODUCER, options, end);
+        try {
+            RingProducer producer = new RingProducer(ring, config(index), lease::close, false);
+            producer.holdWith(lease);
+            producer.describe(end, () -> Lease.holderOf(ring.readLease(Role.CONSUMER)) != 0);
+            return producer;
+        } catch (RuntimeException e) {
+            lease.close();
+            throw e;
+        }
+    }
+
+    /** Attaches the consumer of ring {@code index}, claiming its lease ({@link RegionOptions}). */
+    public RingConsumer attachConsumer(int index) {
+        SharedRing ring = ring(index);
+        String end = name + " ring " + directory.geometry.rings().get(index).id() + " (consumer)";
+        Lease lease = Lease.claim(ring, Role.CONSUMER, options, end);
+        try {
+            RingConsumer consumer = new RingConsumer(ring, config(index), lease::close, false);
+            consumer.holdWith(lease);
+            consumer.describe(end, () -> Lease.holderOf(ring.readLease(Role.PRODUCER)) != 0);
+            return consumer;
+        } catch (RuntimeException e) {
+            lease.close();
+            throw e;
+        }
+    }
+
+    private RingConfig config(int index) {
+        return directory.geometry.rings().get(index).config();
+    }
+
+    /** The ring's bytes, its header validated like any bytes a peer wrote. */
+    SharedRing ring(int index) {
+        RegionGeometry g = directory.geometry;
+        if (index < 0 || index >= g.rings().size()) {
+            throw new IllegalArgumentException("ring index " + index + " is outside [0, " + g.rings().size() + ")");
+        }
+        long span = RegionLayout.ringSpan(g.rings().get(index).capacity());
+        SharedRing ring = new SharedRing(shared.slice(g.ringOffset(index), span));
+        String problem = RingHeader.problem(ring, span);
+        if (problem == null && !RingHeader.config(ring).equals(config(index))) {
+            problem = "its header's sizes differ from the directory's";
+        }
+        if (problem != null) {
+            throw new RegionException(name + " ring " + index + ": corrupt ring header: " + problem);
+        }
+        return ring;
+    }
+
+    /** Unmaps nothing (the mapping lives until collected) but releases the file. Ends close their own leases. */
+    @Override
+    public void close() {
+        if (channel != null) {
+            closeQuietly(channel);
+        }
+    }
+
+    private static void closeQuietly(FileChannel channel) {
+        try {
+            channel.close();
+        } catch (IOException ignored) {
+            // nothing to recover
+        }
+    }
+
+    @Override
+    public String toString() {
+        return name;
+    }
+}
