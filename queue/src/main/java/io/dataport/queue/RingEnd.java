@@ -51,6 +51,11 @@ abstract class RingEnd implements AutoCloseable {
         this.lease = lease;
     }
 
+    /** The lease itself, for tests that play the keeper. */
+    final Lease leaseForTest() {
+        return lease;
+    }
+
     /** The epoch of the lease this end holds its role by, or -1 (a ring file's end). */
     public long leaseEpoch() {
         return lease == null ? -1 : lease.epoch();

@@ -1,0 +1,291 @@
+package io.dataport.queue;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.SplittableRandom;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.zip.CRC32C;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Processes that share nothing but one region file (no lock, no socket, no file created by them):
+ * races for a role, a killed producer taken over with none of its committed records lost, a killed
+ * consumer whose successor is handed only the unacknowledged batch again, and both rings of the
+ * region used end to end. Each child is a {@link RegionPeer}; every decision is taken on the lines
+ * it prints or on the records themselves; a generous bound on each wait only ends a hung test.
+ */
+class RegionCrossProcessTest {
+    static final long SIZE = RegionGeometry.sizeFor(1 << 16, 1 << 16);
+    static final RegionGeometry PAIR = RegionGeometry.pair(SIZE, 0, 1, 7);
+    private static final long HUNG = 120;
+
+    @TempDir
+    Path dir;
+    private final List<Peer> peers = new ArrayList<>();
+
+    /** A child JVM and the lines it printed. */
+    static final class Peer {
+        final Process process;
+        final PrintWriter in;
+        final BlockingQueue<String> lines = new LinkedBlockingQueue<>();
+
+        Peer(Process process) {
+            this.process = process;
+            this.in = new PrintWriter(process.getOutputStream(), true, StandardCharsets.UTF_8);
+            Thread reader = new Thread(() -> {
+                try (BufferedReader r = new BufferedReader(new InputStreamReader(process.getInputStream(),
+                        StandardCharsets.UTF_8))) {
+                    String line;
+                    while ((line = r.readLine()) != null) {
+                        lines.add(line);
+                    }
+                } catch (IOException ignored) {
+                    // the process is gone
+                }
+                lines.add("<eof>");
+            }, "peer-stdout");
+            reader.setDaemon(true);
+            reader.start();
+        }
+
+        String next() throws InterruptedException {
+            String line = lines.poll(HUNG, TimeUnit.SECONDS);
+            assertNotNull(line, "peer " + process.pid() + " printed nothing for " + HUNG + " s (hung)");
+            return line;
+        }
+
+        /** The next line starting with {@code prefix}, skipping others. */
+        String await(String prefix) throws InterruptedException {
+            String line;
+            while (!(line = next()).startsWith(prefix)) {
+                assertNotEquals("<eof>", line, "peer " + process.pid() + " ended before printing " + prefix);
+            }
+            return line;
+        }
+    }
+
+    Peer start(String... args) throws IOException {
+        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        List<String> command = new ArrayList<>(List.of(java, "-cp", System.getProperty("java.class.path"),
+                RegionPeer.class.getName()));
+        command.addAll(List.of(args));
+        Peer peer = new Peer(new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.INHERIT).start());
+        peers.add(peer);
+        return peer;
+    }
+
+    @AfterEach
+    void stopPeers() throws InterruptedException {
+        for (Peer p : peers) {
+            p.process.destroyForcibly(); // by PID, the processes this test started
+            p.process.waitFor(HUNG, TimeUnit.SECONDS);
+        }
+    }
+
+    Path formatted() {
+        Path file = dir.resolve("x.region");
+        Region.createFile(file, SIZE);
+        Region.open(file, PAIR, RegionTest.quiet(99)).close();
+        return file;
+    }
+
+    @Test
+    void exactlyOneOfTwoProcessesWinsEachOfOneHundredRaces() throws Exception {
+        Path file = formatted();
+        Peer a = start("race", file.toString(), "1");
+        Peer b = start("race", file.toString(), "2");
+        int winsA = 0;
+        for (int round = 1; round <= 100; round++) {
+            a.in.println("go");
+            b.in.println("go");
+            String ra = a.next();
+            String rb = b.next();
+            boolean aWon = ra.startsWith("won");
+            assertTrue(aWon ^ rb.startsWith("won"), "round " + round + ": " + ra + " / " + rb);
+            Peer winner = aWon ? a : b;
+            String loser = aWon ? rb : ra;
+            assertEquals("won " + round, aWon ? ra : rb, "the epoch moves by one per claim");
+            assertTrue(loser.contains("is held by holder"), loser);
+            winner.in.println("release");
+            assertEquals("released", winner.next());
+            winsA += aWon ? 1 : 0;
+        }
+        a.in.println("exit");
+        b.in.println("exit");
+        System.out.println("races won: process 1 " + winsA + ", process 2 " + (100 - winsA));
+    }
+
+    @Test
+    void aKilledProducerIsTakenOverAndNoCommittedRecordIsLost() throws Exception {
+        Path file = formatted();
+        try (Region region = Region.open(file, PAIR, RegionTest.quiet(9)); RingConsumer c = region.attachConsumer(0)) {
+            Peer a = start("produce", file.toString(), "1", "A", Long.toString(Long.MAX_VALUE));
+            assertEquals("attached epoch 1", a.next());
+            Tally tally = new Tally();
+            long reported = 0;
+            while (reported < 5120) {
+                drain(c, tally);
+                String line = a.lines.poll();
+                if (line != null && line.startsWith("published ")) {
+                    reported = Long.parseLong(line.substring(10));
+                }
+            }
+            a.process.destroyForcibly(); // SIGKILL
+            assertTrue(a.process.waitFor(HUNG, TimeUnit.SECONDS));
+            Peer b = start("produce", file.toString(), "2", "B", "2000");
+            assertEquals("attached epoch 2", b.next(), "the taker claims the next epoch");
+            while (tally.count('B') < 2000) {
+                drain(c, tally);
+                assertNull(tally.problem, tally.problem);
+            }
+            assertNull(tally.problem, tally.problem);
+            assertTrue(tally.count('A') >= reported, "A published " + reported + " but only "
+                    + tally.count('A') + " arrived");
+            System.out.println("producer A: " + reported + " reported published, " + tally.count('A')
+                    + " delivered; taker B: " + tally.count('B'));
+        }
+    }
+
+    /** Records of each producer, which must arrive as 0, 1, 2, ... with the check word intact. */
+    static final class Tally {
+        final long[] next = new long[128];
+        String problem;
+
+        void add(RecordView r) {
+            long seq = r.getLong(0);
+            int tag = r.type();
+            if (r.getLong(8) != ~seq || seq != next[tag]) {
+                problem = problem != null ? problem : "producer " + (char) tag + ": got " + seq + ", expected " + next[tag];
+            }
+            next[tag] = seq + 1;
+        }
+
+        long count(char tag) {
+            return next[tag];
+        }
+    }
+
+    static void drain(RingConsumer c, Tally tally) {
+        if (c.poll(tally::add, 256) == 0) {
+            Thread.onSpinWait();
+        }
+    }
+
+    @Test
+    void aKilledConsumersSuccessorGetsOnlyTheUnacknowledgedBatchAgain() throws Exception {
+        Path file = formatted();
+        try (Region region = Region.open(file, PAIR, RegionTest.quiet(9)); RingProducer p = region.attachProducer(0)) {
+            Peer c1 = start("consume", file.toString(), "1", "16");
+            long seq = 0;
+            long acked = -1;
+            while (acked < 3000) {
+                ClaimedRecord r = p.tryClaim(16, 'A');
+                if (r != null) {
+                    r.putLong(0, seq).putLong(8, ~seq);
+                    p.commit();
+                    seq++;
+                }
+                String line = c1.lines.poll();
+                if (line != null && line.startsWith("acked ")) {
+                    acked = Long.parseLong(line.substring(6));
+                }
+            }
+            c1.process.destroyForcibly(); // SIGKILL
+            assertTrue(c1.process.waitFor(HUNG, TimeUnit.SECONDS));
+            String line;
+            while (!(line = c1.next()).equals("<eof>")) { // everything it printed before it died
+                assertFalse(line.startsWith("gap"), line);
+                if (line.startsWith("acked ")) {
+                    acked = Long.parseLong(line.substring(6));
+                }
+            }
+            Peer c2 = start("consume", file.toString(), "2", "16");
+            long first = Long.parseLong(c2.await("first ").substring(6));
+            assertTrue(first >= acked && first <= acked + 16, "the successor started at " + first
+                    + "; the last batch the killed consumer acknowledged ended at " + acked);
+            long end = seq + 1000;
+            while (seq < end) {
+                ClaimedRecord r = p.tryClaim(16, 'A');
+                if (r != null) {
+                    r.putLong(0, seq).putLong(8, ~seq);
+                    p.commit();
+                    seq++;
+                }
+            }
+            long last;
+            do {
+                line = c2.next();
+                assertFalse(line.startsWith("gap"), line);
+                last = line.startsWith("acked ") ? Long.parseLong(line.substring(6)) : -1;
+            } while (last != end);
+            System.out.println("killed consumer acknowledged up to " + acked + "; its successor started at " + first);
+        }
+    }
+
+    @Test
+    void bothRingsOfOneRegionCarryRecordsBetweenTwoProcesses() throws Exception {
+        Path file = formatted();
+        long count = 20_000;
+        long seed = Seeds.seed("RegionCrossProcessTest.bothRings", 31337L);
+        try (Region region = Region.open(file, PAIR, RegionTest.quiet(9));
+             RingProducer out = region.attachProducer(0); RingConsumer back = region.attachConsumer(1)) {
+            Peer echo = start("echo", file.toString(), "1", Long.toString(count));
+            assertEquals("attached", echo.next());
+            SplittableRandom sent = new SplittableRandom(seed);
+            SplittableRandom expected = new SplittableRandom(seed);
+            byte[] buf = new byte[out.maxRecordLength()];
+            long[] received = {0};
+            String[] problem = {null};
+            long n = 0;
+            int pending = -1; // length of record n, drawn and not yet sent (the ring was full)
+            while (received[0] < count) {
+                if (n < count && pending < 0) {
+                    pending = record(sent, buf, n);
+                }
+                if (pending >= 0 && out.offer(buf, 0, pending, (int) (n & 0x7F))) {
+                    pending = -1;
+                    n++;
+                }
+                back.poll(r -> {
+                    byte[] want = new byte[out.maxRecordLength()];
+                    int length = record(expected, want, received[0]);
+                    byte[] got = new byte[r.length()];
+                    r.getBytes(0, got, 0, got.length);
+                    if (problem[0] == null && (r.length() != length || r.type() != (int) (received[0] & 0x7F)
+                            || !java.util.Arrays.equals(got, 0, length, want, 0, length))) {
+                        problem[0] = "record " + received[0] + " came back different";
+                    }
+                    received[0]++;
+                }, 64);
+            }
+            assertNull(problem[0], problem[0]);
+            assertTrue(echo.await("done ").endsWith(" " + count));
+        }
+    }
+
+    /** Record {@code n}: a drawn length (8 .. 3000), its number, a pattern and a CRC32C of the rest. */
+    static int record(SplittableRandom r, byte[] buf, long n) {
+        int length = 16 + r.nextInt(3000);
+        java.nio.ByteBuffer b = java.nio.ByteBuffer.wrap(buf, 0, length);
+        b.putLong(0, n);
+        for (int i = 8; i < length - 8; i++) {
+            buf[i] = (byte) (n * 31 + i);
+        }
+        CRC32C crc = new CRC32C();
+        crc.update(buf, 0, length - 8);
+        b.putLong(length - 8, crc.getValue());
+        return length;
+    }
+}

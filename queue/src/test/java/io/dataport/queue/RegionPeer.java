@@ -1,0 +1,146 @@
+package io.dataport.queue;
+
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.concurrent.locks.LockSupport;
+
+/**
+ * One side of {@link RegionCrossProcessTest}, in its own JVM, sharing nothing with the test but the
+ * region file: {@code race|produce|consume|echo <file> <holder> [args]}. Progress goes to stdout,
+ * one line per event, so the test decides by what happened, never by time.
+ */
+public final class RegionPeer {
+    /** A lease clock that advances by the pause asked for and waits only a millisecond: a takeover in ~50 ms. */
+    static final LeaseClock FAST = new LeaseClock() {
+        private long now;
+
+        @Override
+        public synchronized long nanoTime() {
+            return now;
+        }
+
+        @Override
+        public void pause(long nanos) {
+            synchronized (this) {
+                now += nanos;
+            }
+            LockSupport.parkNanos(1_000_000L);
+        }
+    };
+
+    public static void main(String[] args) throws Exception {
+        Path file = Path.of(args[1]);
+        int holder = Integer.parseInt(args[2]);
+        RegionOptions options = RegionOptions.defaults().withHolder(holder).withClock(FAST)
+                .withLeaseTimeout(Duration.ofSeconds(10)).withTakeOver(!args[0].equals("race"));
+        try (Region region = Region.open(file, RegionCrossProcessTest.PAIR, options)) {
+            switch (args[0]) {
+                case "race" -> race(region);
+                case "produce" -> produce(region, args[3].charAt(0), Long.parseLong(args[4]));
+                case "consume" -> consume(region, Integer.parseInt(args[3]));
+                case "echo" -> echo(region, Long.parseLong(args[3]));
+                default -> throw new IllegalArgumentException(args[0]);
+            }
+        }
+        System.out.flush();
+    }
+
+    /** Rounds driven by stdin: "go" tries to claim the producer role of ring 0, "release" gives it back. */
+    private static void race(Region region) throws Exception {
+        BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
+        RingProducer held = null;
+        String line;
+        while ((line = in.readLine()) != null) {
+            switch (line) {
+                case "go" -> {
+                    try {
+                        held = region.attachProducer(0);
+                        System.out.println("won " + held.leaseEpoch());
+                    } catch (RegionException e) {
+                        System.out.println("lost " + e.getMessage());
+                    }
+                }
+                case "release" -> {
+                    held.close();
+                    held = null;
+                    System.out.println("released");
+                }
+                default -> {
+                    return;
+                }
+            }
+            System.out.flush();
+        }
+    }
+
+    /** Records {@code tag, seq} on ring 0 until {@code count} (or killed); "published N" every 512. */
+    private static void produce(Region region, char tag, long count) {
+        try (RingProducer p = region.attachProducer(0)) {
+            System.out.println("attached epoch " + p.leaseEpoch());
+            System.out.flush();
+            for (long seq = 0; seq < count; seq++) {
+                ClaimedRecord r;
+                while ((r = p.tryClaim(16, tag)) == null) {
+                    Thread.onSpinWait();
+                }
+                r.putLong(0, seq).putLong(8, ~seq);
+                p.commit();
+                if ((seq + 1) % 512 == 0) {
+                    System.out.println("published " + (seq + 1));
+                    System.out.flush();
+                }
+            }
+            System.out.println("done " + count);
+        }
+    }
+
+    /** Consumes ring 0 in batches of {@code limit}: "first SEQ" once, "acked NEXT" after each batch. */
+    private static void consume(Region region, int limit) {
+        try (RingConsumer c = region.attachConsumer(0)) {
+            long[] next = {-1};
+            while (true) {
+                int n = c.poll(r -> {
+                    long seq = r.getLong(0);
+                    if (next[0] < 0) {
+                        System.out.println("first " + seq);
+                    } else if (seq != next[0]) {
+                        System.out.println("gap " + next[0] + " " + seq);
+                    }
+                    next[0] = seq + 1;
+                }, limit);
+                if (n > 0) {
+                    System.out.println("acked " + next[0]);
+                    System.out.flush();
+                } else {
+                    Thread.onSpinWait();
+                }
+            }
+        }
+    }
+
+    /** Copies every record of ring 0 to ring 1, unchanged, {@code count} records. */
+    private static void echo(Region region, long count) {
+        try (RingConsumer in = region.attachConsumer(0); RingProducer out = region.attachProducer(1)) {
+            System.out.println("attached");
+            System.out.flush();
+            long[] copied = {0};
+            byte[] buf = new byte[in.maxRecordLength()];
+            while (copied[0] < count) {
+                int n = in.poll(r -> {
+                    r.getBytes(0, buf, 0, r.length());
+                    while (!out.offer(buf, 0, r.length(), r.type())) {
+                        Thread.onSpinWait();
+                    }
+                    copied[0]++;
+                }, 64);
+                if (n == 0) {
+                    Thread.onSpinWait();
+                }
+            }
+            System.out.println("done " + copied[0]);
+        }
+    }
+}
