@@ -127,30 +127,24 @@ public final class Region implements AutoCloseable {
 
     /** Attaches the producer of ring {@code index}, claiming its lease ({@link RegionOptions}). */
     public RingProducer attachProducer(int index) {
-        SharedRing ring = ring(index);
-        String end = name + " ring " + directory.geometry.rings().get(index).id() + " (producer)";
-        Lease lease = Lease.claim(ring, Role.PRODUCER, options, end);
-        try {
-            RingProducer producer = new RingProducer(ring, config(index), lease::close, false);
-            producer.holdWith(lease);
-            producer.describe(end, () -> Lease.holderOf(ring.readLease(Role.CONSUMER)) != 0);
-            return producer;
-        } catch (RuntimeException e) {
-            lease.close();
-            throw e;
-        }
+        return attach(index, Role.PRODUCER, (ring, lease) -> new RingProducer(ring, config(index), lease::close, false));
     }
 
     /** Attaches the consumer of ring {@code index}, claiming its lease ({@link RegionOptions}). */
     public RingConsumer attachConsumer(int index) {
+        return attach(index, Role.CONSUMER, (ring, lease) -> new RingConsumer(ring, config(index), lease::close, false));
+    }
+
+    /** Claims {@code role}'s lease, then makes the end that holds it; the lease is released if that fails. */
+    private <E extends RingEnd> E attach(int index, Role role, java.util.function.BiFunction<SharedRing, Lease, E> make) {
         SharedRing ring = ring(index);
-        String end = name + " ring " + directory.geometry.rings().get(index).id() + " (consumer)";
-        Lease lease = Lease.claim(ring, Role.CONSUMER, options, end);
+        String end = name + " ring " + directory.geometry.rings().get(index).id() + " (" + role + ")";
+        Lease lease = Lease.claim(ring, role, options, end);
         try {
-            RingConsumer consumer = new RingConsumer(ring, config(index), lease::close, false);
-            consumer.holdWith(lease);
-            consumer.describe(end, () -> Lease.holderOf(ring.readLease(Role.PRODUCER)) != 0);
-            return consumer;
+            E e = make.apply(ring, lease);
+            e.holdWith(lease);
+            e.describe(end, () -> Lease.holderOf(ring.readLease(role.peer())) != 0);
+            return e;
         } catch (RuntimeException e) {
             lease.close();
             throw e;

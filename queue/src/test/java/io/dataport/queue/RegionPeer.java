@@ -14,22 +14,7 @@ import java.util.concurrent.locks.LockSupport;
  */
 public final class RegionPeer {
     /** A lease clock that advances by the pause asked for and waits only a millisecond: a takeover in ~50 ms. */
-    static final LeaseClock FAST = new LeaseClock() {
-        private long now;
-
-        @Override
-        public synchronized long nanoTime() {
-            return now;
-        }
-
-        @Override
-        public void pause(long nanos) {
-            synchronized (this) {
-                now += nanos;
-            }
-            LockSupport.parkNanos(1_000_000L);
-        }
-    };
+    static final LeaseClock FAST = new ManualClock(() -> LockSupport.parkNanos(1_000_000L));
 
     public static void main(String[] args) throws Exception {
         Path file = Path.of(args[1]);
