@@ -33,6 +33,12 @@ CONSTANTS
     MAXCRASH    \* crashes per side (bounded: fairness never relies on them)
 
 MaxLen == CHOOSE m \in SIZES : \A s \in SIZES : s <= m
+MinLen == CHOOSE m \in SIZES : \A s \in SIZES : m <= s
+
+\* The most records the region can hold at once.  Ids are sequence numbers
+\* modulo IDMOD: with IDMOD <= MaxRecords, losing (or re-delivering) a whole
+\* ring of records would keep every id check happy (docs/decisions/0801).
+MaxRecords == CAPACITY \div MinLen
 
 ASSUME /\ CAPACITY \in Nat \ {0}
        /\ POSMOD \in Nat /\ POSMOD % CAPACITY = 0 /\ POSMOD >= 2 * CAPACITY
@@ -40,6 +46,7 @@ ASSUME /\ CAPACITY \in Nat \ {0}
        /\ MAXBATCH \in Nat \ {0}
        /\ LIMIT \in Nat \ {0}
        /\ IDMOD \in Nat /\ IDMOD > LIMIT /\ IDMOD > MAXBATCH
+       /\ IDMOD > MaxRecords
        /\ MAXCRASH \in Nat
 
 VARIABLES

@@ -117,7 +117,7 @@ final class Tlc {
                 process.waitFor();
                 double seconds = (System.nanoTime() - start) / 1e9;
                 return new Run(new TlcOutcome(Expectation.error("timed out after " + timeoutSeconds + " s"),
-                        -1, "?", null), seconds, log, command);
+                        -1, "?", -1, null), seconds, log, command);
             }
             exit = process.exitValue();
         } catch (InterruptedException e) {

@@ -31,7 +31,8 @@ import org.junit.jupiter.api.TestFactory;
 /**
  * Model-checks every row of {@code spec/models.tsv} with TLC (forked) and fails when a real model
  * has any violation or a mutant / witness is not rejected for exactly the expected reason (kind and
- * name). Writes {@code target/tlc-report.md}.
+ * name) by a counterexample of at least the row's {@code mindepth} states (never by its initial
+ * state): {@link ModelRow#verdict}. Writes {@code target/tlc-report.md}.
  *
  * <p>System properties (set by the pom): {@code tlc.specDir}, {@code tlc.workDir}, {@code tlc.report},
  * {@code tlc.tier} ({@code ci} or {@code deep}), {@code tlc.only} (regex on the cfg path),
@@ -78,25 +79,25 @@ class TlcModelsTest {
         });
         // Longest first: the models expected to pass explore their whole state space.
         Map<ModelRow, Future<Tlc.Run>> runs = new LinkedHashMap<>();
-        rows.stream().filter(r -> r.expected().equals(Expectation.PASS))
+        rows.stream().filter(ModelRow::expectedToPass)
                 .forEach(r -> runs.put(r, pool.submit(() -> tlc.run(r, workers))));
-        rows.stream().filter(r -> !r.expected().equals(Expectation.PASS))
+        rows.stream().filter(r -> !r.expectedToPass())
                 .forEach(r -> runs.put(r, pool.submit(() -> tlc.run(r, workers))));
         pool.shutdown();
         return rows.stream().map(row -> DynamicTest.dynamicTest(row.name() + " -> " + row.expected(), () -> {
             Tlc.Run run = runs.get(row).get();
             TlcOutcome outcome = run.outcome();
-            REPORT_ROWS.add(String.format(Locale.ROOT, "| %s | %s | %s | %s | %s | %s | %.1f |",
+            REPORT_ROWS.add(String.format(Locale.ROOT, "| %s | %s | %s | %s | %s | %s | %s | %s | %.1f |",
                     row.spec(), row.cfg(), row.expected(), outcome.result(),
                     outcome.distinctStates() < 0 ? "?" : String.format(Locale.ROOT, "%,d", outcome.distinctStates()),
-                    outcome.depth(), run.seconds()));
-            System.out.printf(Locale.ROOT, "%-45s expected %-36s got %-36s %,12d states %6.1f s%n",
-                    row.cfg(), row.expected(), outcome.result(), outcome.distinctStates(), run.seconds());
-            if (!outcome.result().equals(row.expected())) {
-                fail(row.cfg() + ": expected " + row.expected() + " but TLC reported " + outcome.result()
-                        + (outcome.detail() == null ? "" : " (" + outcome.detail() + ")")
-                        + "; full output: " + run.log() + "; command: " + Tlc.shellLine(run.command()));
-            }
+                    outcome.depth(), outcome.traceLength() < 0 ? "-" : Integer.toString(outcome.traceLength()),
+                    row.minDepth() == null ? "-" : row.minDepth().toString(), run.seconds()));
+            System.out.printf(Locale.ROOT, "%-45s expected %-36s got %-36s %,12d states, trace %3d %6.1f s%n",
+                    row.cfg(), row.expected(), outcome.result(), outcome.distinctStates(), outcome.traceLength(),
+                    run.seconds());
+            row.verdict(outcome).ifPresent(problem -> fail(row.cfg() + " (models.tsv line " + row.line() + "): "
+                    + problem + (outcome.detail() == null ? "" : " (" + outcome.detail() + ")")
+                    + "; full output: " + run.log() + "; command: " + Tlc.shellLine(run.command())));
         }));
     }
 
@@ -136,12 +137,14 @@ class TlcModelsTest {
                 "Tier `%s`%s, TLC from %s, %d models, %d TLC process(es) at a time, %.0f s in total (%s).%n%n",
                 TIER, ONLY.isEmpty() ? "" : " (only `" + ONLY + "`)", Tlc.tlaToolsJar().getFileName(),
                 REPORT_ROWS.size(), PARALLEL, total, Instant.now()));
-        md.append("| spec | config | expected | result | distinct states | depth | seconds |\n");
-        md.append("|---|---|---|---|---:|---:|---:|\n");
+        md.append("| spec | config | expected | result | distinct states | depth | trace | mindepth | seconds |\n");
+        md.append("|---|---|---|---|---:|---:|---:|---:|---:|\n");
         synchronized (REPORT_ROWS) {
             REPORT_ROWS.forEach(r -> md.append(r).append('\n'));
         }
         md.append("\n`depth`: TLC's search depth; `trace N` when TLC printed none (the counterexample's length). "
+                + "`trace`: states in TLC's counterexample (1: violated by the initial state), which must be at "
+                + "least `mindepth` (spec/models.tsv). "
                 + "`seconds`: wall time of that TLC process, including JVM start-up and parsing (about 2 s), "
                 + "while the other slot ran another model.\n");
         try {

@@ -15,8 +15,13 @@ import java.util.regex.Pattern;
  * its definition is literally {@code [][A]_v} (otherwise it prints the formula's location) and never
  * names a violated temporal property; for those two cases the configuration must declare exactly
  * one PROPERTY, which is then the one violated.
+ *
+ * <p>{@code traceLength} is the number of states of TLC's counterexample: the highest
+ * {@code State N:} it printed (a liveness lasso counts its states once; "Back to state" adds
+ * none), 1 when TLC reports the violation "by the initial state" (it then prints the state without
+ * a number), -1 when it printed no counterexample.
  */
-record TlcOutcome(Expectation result, long distinctStates, String depth, String detail) {
+record TlcOutcome(Expectation result, long distinctStates, String depth, int traceLength, String detail) {
 
     static final Set<Integer> HARNESS_ERRORS = Set.of(1, 75, 150, 151, 255);
 
@@ -33,6 +38,7 @@ record TlcOutcome(Expectation result, long distinctStates, String depth, String 
     private static final Pattern NO_ERROR = Pattern.compile("Model checking completed\\. No error has been found");
     private static final Pattern IDENTIFIER = Pattern.compile("[A-Za-z_][A-Za-z0-9_!]*");
     private static final Pattern ANY_ERROR = Pattern.compile("(?m)^Error: .*$");
+    private static final Pattern BY_INITIAL_STATE = Pattern.compile("(?m)^Error: .* violated by the initial state");
 
     static TlcOutcome classify(int exitCode, String output, List<String> cfgProperties) {
         long distinct = lastDistinctStates(output);
@@ -69,7 +75,20 @@ record TlcOutcome(Expectation result, long distinctStates, String depth, String 
             String kind = HARNESS_ERRORS.contains(exitCode) ? "spec/harness error" : "unexpected";
             result = Expectation.error(kind + " (exit " + exitCode + "): " + (detail == null ? "no Error line" : detail));
         }
-        return new TlcOutcome(result, distinct, depth, detail);
+        return new TlcOutcome(result, distinct, depth, traceLength(output), detail);
+    }
+
+    /** States in TLC's counterexample; 1 for a violation by the initial state; -1 for none. */
+    static int traceLength(String output) {
+        Matcher t = TRACE_STATE.matcher(output);
+        int longest = -1;
+        while (t.find()) {
+            longest = Math.max(longest, Integer.parseInt(t.group(1)));
+        }
+        if (BY_INITIAL_STATE.matcher(output).find()) {
+            return 1;
+        }
+        return longest;
     }
 
     private static long lastDistinctStates(String output) {

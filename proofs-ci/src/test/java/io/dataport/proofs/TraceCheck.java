@@ -97,9 +97,10 @@ final class TraceCheck {
         Path spec = specDir.toAbsolutePath().normalize();
         Expectation expected = module.runs.get(0).variant() == RandomRingRun.Variant.HONEST
                 ? Expectation.PASS : REJECTED;
-        // paths relative to spec/: the module EXTENDS DataportRingTrace, found through -DTLA-Library=spec/
+        // paths relative to spec/: the module EXTENDS DataportRingTrace, found through -DTLA-Library=spec/;
+        // not a manifest row (no mindepth): this class judges TLC's result itself, below
         ModelRow row = new ModelRow(0, spec.relativize(module.tla.toAbsolutePath().normalize()).toString(),
-                spec.relativize(module.cfg.toAbsolutePath().normalize()).toString(), expected, ModelRow.CI);
+                spec.relativize(module.cfg.toAbsolutePath().normalize()).toString(), expected, ModelRow.CI, null);
         Tlc.Run result = tlc.run(row, 1);
         String output;
         try {
