@@ -42,7 +42,7 @@ public record MeshConfig(Path dir, int nodes, String name, int ringCapacity, int
     public static final int DEFAULT_MAX_PACKET_LENGTH = 65536;
     public static final int DEFAULT_BATCH_LIMIT = 64;
     public static final long DEFAULT_SEND_TIMEOUT_NANOS = 10_000_000_000L;
-    /** The library's default lease timeout (docs/decisions/0902): far above any stall measured here. */
+    /** The library's default lease timeout ({@link RegionOptions#defaults()}): far above any stall measured here. */
     public static final long DEFAULT_LEASE_TIMEOUT_NANOS = 10_000_000_000L;
     /** The smallest ring: rings in a region start on page boundaries ({@link RegionLayout#ALIGNMENT}). */
     public static final int MIN_RING_CAPACITY = Math.max(RingLayout.MIN_CAPACITY, RegionLayout.ALIGNMENT);
