@@ -126,9 +126,15 @@ class ThreeProcessTest {
         // acknowledged. Then SIGKILL.
         one.send("pause");
         one.await("paused");
+        // Full events counted before the pause do not count: a sender that started before node 1
+        // joined found its link full then, and the ring may hold only a few packets by now. A full
+        // event after the pause means a ring that stays full (nothing consumes it), so the batch
+        // taken at "freeze" holds more than 5 packets (a 128 KiB ring of packets up to 16 KiB).
+        long fullBefore0 = MeshPeer.fullEvents(MeshPeer.readState(dir, 0), 1);
+        long fullBefore2 = MeshPeer.fullEvents(MeshPeer.readState(dir, 2), 1);
         awaitState("node 1's inbound rings filled: nodes 0 and 2 found their links to it full",
-                () -> MeshPeer.fullEvents(MeshPeer.readState(dir, 0), 1) > 0
-                        && MeshPeer.fullEvents(MeshPeer.readState(dir, 2), 1) > 0);
+                () -> MeshPeer.fullEvents(MeshPeer.readState(dir, 0), 1) > fullBefore0
+                        && MeshPeer.fullEvents(MeshPeer.readState(dir, 2), 1) > fullBefore2);
         one.send("freeze 5 0");
         one.await("frozen");
         one.kill();
