@@ -210,11 +210,20 @@ public final class Node implements AutoCloseable {
                 // a doorbell left by a node that died: binding replaces it
             }
         }
+        Doorbell doorbell;
         try {
-            return Doorbell.bind(path);
+            doorbell = Doorbell.bind(path);
         } catch (DataportException e) {
             throw new MeshException("node " + id + ": cannot bind its doorbell: " + e.getMessage(), e);
         }
+        try {
+            // like the regions: only this user's processes may ring it (connecting needs write permission)
+            Files.setPosixFilePermissions(path, PosixFilePermissions.fromString("rw-------"));
+        } catch (IOException | UnsupportedOperationException e) {
+            doorbell.close();
+            throw new MeshException("node " + id + ": cannot make its doorbell " + path + " private: " + e, e);
+        }
+        return doorbell;
     }
 
     /** Creates the pair's region file if it is missing, then maps it with the pair's geometry. */
