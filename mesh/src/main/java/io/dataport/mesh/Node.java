@@ -460,7 +460,8 @@ public final class Node implements AutoCloseable {
         try {
             return link.producer.claim(length + MeshConfig.HEADER_LENGTH, type, link.backoff, timeoutNanos);
         } catch (PeerTimeoutException e) {
-            throw new PeerTimeoutException("node " + id + " -> " + link.peer + ": the link stayed full: " + e.getMessage());
+            throw new PeerTimeoutException("node " + id + " -> " + link.peer + " (" + link.ring + "): the link stayed full: "
+                    + e.getMessage());
         }
     }
 
