@@ -1,37 +1,52 @@
 package io.dataport.mesh;
 
+import io.dataport.queue.RegionGeometry;
+import io.dataport.queue.RegionLayout;
+import io.dataport.queue.RegionOptions;
 import io.dataport.queue.RingConfig;
 import io.dataport.queue.RingLayout;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
 import java.util.Objects;
 
 /**
  * What every node of one mesh must agree on: the shared directory, the number of nodes, the mesh
- * name, the size of each link's ring and the largest packet. Plus two per-node knobs that need not
- * agree: the receive batch limit (fairness) and how long a blocking send waits for room.
+ * name, the size of each link's ring and the largest packet. Plus three per-node knobs that need not
+ * agree: the receive batch limit (fairness), how long a blocking send waits for room, and the lease
+ * timeout after which this node takes over a role whose holder stopped beating (its own previous
+ * incarnation's, after a crash).
  *
- * <p>The name and the node count make the mesh's {@link #tag() tag}, written into every ring file
- * the mesh creates: a node refuses a file with another tag (another mesh, or the same name with
- * another node count) and a file with other sizes. Immutable; use the {@code with...} methods.
+ * <p>Every pair of nodes shares one region ({@link #regionFile}, {@link #regionGeometry}): one ring
+ * per direction. The name and the node count make the mesh's {@link #tag() tag}, written into the
+ * directory of every region the mesh formats: a node refuses a region with another tag (another
+ * mesh, or the same name with another node count) and one with other sizes. Immutable; use the
+ * {@code with...} methods.
  *
- * @param dir             the directory holding the mesh's ring files and doorbells
+ * @param dir             the directory holding the mesh's region files and doorbells
  * @param nodes           node ids are {@code 0 .. nodes - 1}
  * @param name            the mesh's name (with {@code nodes}, it makes the tag)
- * @param ringCapacity    bytes of each link's ring (a power of two)
+ * @param ringCapacity    bytes of each link's ring (a power of two, at least 4096: rings in a region start on pages)
  * @param maxPacketLength the largest packet a node may send (the ring record adds an 8-byte mesh header)
  * @param batchLimit      the most packets taken from one inbound link per receive round
  * @param sendTimeoutNanos how long {@link Node#send(int, byte[])} waits for room before it fails
+ * @param leaseTimeoutNanos how long a role's holder must have stopped beating before this node takes
+ *                        the role over ({@link RegionOptions#withLeaseTimeout}); default 10 s
  */
 public record MeshConfig(Path dir, int nodes, String name, int ringCapacity, int maxPacketLength,
-                         int batchLimit, long sendTimeoutNanos) {
+                         int batchLimit, long sendTimeoutNanos, long leaseTimeoutNanos) {
     public static final int DEFAULT_NODES = 3;
     public static final String DEFAULT_NAME = "dataport";
     public static final int DEFAULT_RING_CAPACITY = 4 << 20;
     public static final int DEFAULT_MAX_PACKET_LENGTH = 65536;
     public static final int DEFAULT_BATCH_LIMIT = 64;
     public static final long DEFAULT_SEND_TIMEOUT_NANOS = 10_000_000_000L;
-    /** The most nodes a mesh may have: it has {@code nodes * (nodes - 1)} ring files. */
+    /** The library's default lease timeout ({@link RegionOptions#defaults()}): far above any stall measured here. */
+    public static final long DEFAULT_LEASE_TIMEOUT_NANOS = 10_000_000_000L;
+    /** The smallest ring: rings in a region start on page boundaries ({@link RegionLayout#ALIGNMENT}). */
+    public static final int MIN_RING_CAPACITY = Math.max(RingLayout.MIN_CAPACITY, RegionLayout.ALIGNMENT);
+    /** The most nodes a mesh may have: it has {@code nodes * (nodes - 1) / 2} region files. */
     public static final int MAX_NODES = 64;
     /** Bytes of the mesh header in front of every packet in a ring record: the packet's sequence number. */
     public static final int HEADER_LENGTH = 8;
@@ -51,13 +66,16 @@ public record MeshConfig(Path dir, int nodes, String name, int ringCapacity, int
         if (sendTimeoutNanos < 0) {
             throw new MeshException("the send timeout must not be negative");
         }
+        if (leaseTimeoutNanos <= 0) {
+            throw new MeshException("the lease timeout must be more than 0 seconds");
+        }
         if (maxPacketLength < 0) {
             throw new MeshException("the max packet length must not be negative, not " + maxPacketLength);
         }
-        if (!isPowerOfTwo(ringCapacity) || ringCapacity < RingLayout.MIN_CAPACITY
+        if (!isPowerOfTwo(ringCapacity) || ringCapacity < MIN_RING_CAPACITY
                 || ringCapacity > RingLayout.MAX_CAPACITY) {
             throw new MeshException("the ring size " + ringCapacity + " must be a power of two in ["
-                    + RingLayout.MIN_CAPACITY + ", " + RingLayout.MAX_CAPACITY + "]");
+                    + MIN_RING_CAPACITY + ", " + RingLayout.MAX_CAPACITY + "]");
         }
         long needed = minimumRingCapacity(maxPacketLength);
         if (ringCapacity < needed) {
@@ -70,47 +88,65 @@ public record MeshConfig(Path dir, int nodes, String name, int ringCapacity, int
     /** The defaults (3 nodes, mesh "dataport", 4 MiB rings, 64 KiB packets) in {@code dir}. */
     public static MeshConfig defaults(Path dir) {
         return new MeshConfig(dir, DEFAULT_NODES, DEFAULT_NAME, DEFAULT_RING_CAPACITY,
-                DEFAULT_MAX_PACKET_LENGTH, DEFAULT_BATCH_LIMIT, DEFAULT_SEND_TIMEOUT_NANOS);
+                DEFAULT_MAX_PACKET_LENGTH, DEFAULT_BATCH_LIMIT, DEFAULT_SEND_TIMEOUT_NANOS,
+                DEFAULT_LEASE_TIMEOUT_NANOS);
     }
 
     public MeshConfig withDir(Path value) {
-        return new MeshConfig(value, nodes, name, ringCapacity, maxPacketLength, batchLimit, sendTimeoutNanos);
+        return new MeshConfig(value, nodes, name, ringCapacity, maxPacketLength, batchLimit,
+                sendTimeoutNanos, leaseTimeoutNanos);
     }
 
     public MeshConfig withNodes(int value) {
-        return new MeshConfig(dir, value, name, ringCapacity, maxPacketLength, batchLimit, sendTimeoutNanos);
+        return new MeshConfig(dir, value, name, ringCapacity, maxPacketLength, batchLimit,
+                sendTimeoutNanos, leaseTimeoutNanos);
     }
 
     public MeshConfig withName(String value) {
-        return new MeshConfig(dir, nodes, value, ringCapacity, maxPacketLength, batchLimit, sendTimeoutNanos);
+        return new MeshConfig(dir, nodes, value, ringCapacity, maxPacketLength, batchLimit,
+                sendTimeoutNanos, leaseTimeoutNanos);
     }
 
     public MeshConfig withRingCapacity(int value) {
-        return new MeshConfig(dir, nodes, name, value, maxPacketLength, batchLimit, sendTimeoutNanos);
+        return new MeshConfig(dir, nodes, name, value, maxPacketLength, batchLimit,
+                sendTimeoutNanos, leaseTimeoutNanos);
     }
 
     public MeshConfig withMaxPacketLength(int value) {
-        return new MeshConfig(dir, nodes, name, ringCapacity, value, batchLimit, sendTimeoutNanos);
+        return new MeshConfig(dir, nodes, name, ringCapacity, value, batchLimit,
+                sendTimeoutNanos, leaseTimeoutNanos);
     }
 
     /** Both sizes at once (each alone may be refused against the other's old value). */
     public MeshConfig withSizes(int ringCapacity, int maxPacketLength) {
-        return new MeshConfig(dir, nodes, name, ringCapacity, maxPacketLength, batchLimit, sendTimeoutNanos);
+        return new MeshConfig(dir, nodes, name, ringCapacity, maxPacketLength, batchLimit,
+                sendTimeoutNanos, leaseTimeoutNanos);
     }
 
     public MeshConfig withBatchLimit(int value) {
-        return new MeshConfig(dir, nodes, name, ringCapacity, maxPacketLength, value, sendTimeoutNanos);
+        return new MeshConfig(dir, nodes, name, ringCapacity, maxPacketLength, value,
+                sendTimeoutNanos, leaseTimeoutNanos);
     }
 
     public MeshConfig withSendTimeoutNanos(long value) {
-        return new MeshConfig(dir, nodes, name, ringCapacity, maxPacketLength, batchLimit, value);
+        return new MeshConfig(dir, nodes, name, ringCapacity, maxPacketLength, batchLimit, value,
+                leaseTimeoutNanos);
+    }
+
+    /**
+     * How long a role's holder must have stopped beating before this node takes the role over:
+     * after a crash, a restarted node waits this long for its previous incarnation's leases.
+     */
+    public MeshConfig withLeaseTimeout(Duration value) {
+        return new MeshConfig(dir, nodes, name, ringCapacity, maxPacketLength, batchLimit, sendTimeoutNanos,
+                value.toNanos());
     }
 
     /** The smallest ring that carries packets of {@code maxPacketLength} bytes. */
     public static long minimumRingCapacity(int maxPacketLength) {
         long record = RingLayout.RECORD_HEADER_LENGTH + HEADER_LENGTH + (long) maxPacketLength;
         long size = (record + RingLayout.RECORD_ALIGNMENT - 1) & -RingLayout.RECORD_ALIGNMENT;
-        long capacity = RingLayout.MIN_CAPACITY;
+        long capacity = MIN_RING_CAPACITY;
         while (capacity / 2 < size) {
             capacity *= 2;
         }
@@ -123,7 +159,7 @@ public record MeshConfig(Path dir, int nodes, String name, int ringCapacity, int
     }
 
     /**
-     * The identifier written into every ring file of this mesh: a 64-bit FNV-1a hash of the name and
+     * The identifier written into the directory of every region of this mesh: a 64-bit FNV-1a hash of the name and
      * the node count, never 0 (0 is "no tag" for the library).
      */
     public long tag() {
@@ -134,9 +170,34 @@ public record MeshConfig(Path dir, int nodes, String name, int ringCapacity, int
         return hash == 0 ? 1 : hash;
     }
 
-    /** The ring carrying packets from node {@code from} to node {@code to}: one file per direction. */
-    public Path ringFile(int from, int to) {
-        return dir.resolve(from + "-to-" + to + ".ring");
+    /**
+     * The region shared by nodes {@code a} and {@code b} (either order): one file per pair,
+     * {@code pair-LOW-HIGH.region}, holding the ring of each direction ({@link #regionGeometry}).
+     */
+    public Path regionFile(int a, int b) {
+        return dir.resolve("pair-" + Math.min(a, b) + "-" + Math.max(a, b) + ".region");
+    }
+
+    /**
+     * The geometry of the region of nodes {@code a} and {@code b}, the same whichever of them asks:
+     * the layout of {@link RegionGeometry#pair} for the lower id {@code lo} and the higher {@code hi}
+     * (ring 0: {@code lo -> hi}, ring 1: {@code hi -> lo}, each of {@link #ringCapacity()} bytes, the
+     * region {@code sizeFor(ringCapacity, ringCapacity)} bytes with nothing left over, tagged with
+     * {@link #tag()}), with the mesh's max record length ({@link #ringConfig()}) instead of the
+     * largest the capacity allows: a peer configured for other packet sizes is refused too.
+     */
+    public RegionGeometry regionGeometry(int a, int b) {
+        int lo = Math.min(a, b);
+        int hi = Math.max(a, b);
+        int max = ringConfig().maxRecordLength();
+        return new RegionGeometry(RegionGeometry.sizeFor(ringCapacity, ringCapacity), tag(), List.of(
+                new RegionGeometry.Ring(0, ringCapacity, max, lo, hi),
+                new RegionGeometry.Ring(1, ringCapacity, max, hi, lo)));
+    }
+
+    /** How this node holds its roles: a fresh random holder identity, this mesh's lease timeout, takeover on. */
+    public RegionOptions regionOptions() {
+        return RegionOptions.defaults().withLeaseTimeout(Duration.ofNanos(leaseTimeoutNanos));
     }
 
     /** The doorbell (a Unix-domain socket) that node {@code id} sleeps on. */
@@ -146,8 +207,8 @@ public record MeshConfig(Path dir, int nodes, String name, int ringCapacity, int
 
     /** A one-line description for logs: name, nodes, sizes, directory. */
     public String describe() {
-        return "mesh '" + name + "' of " + nodes + " nodes in " + dir + " (rings of " + ringCapacity
-                + " bytes, packets up to " + maxPacketLength + " bytes)";
+        return "mesh '" + name + "' of " + nodes + " nodes in " + dir + " (one region per pair, rings of "
+                + ringCapacity + " bytes, packets up to " + maxPacketLength + " bytes)";
     }
 
     private static boolean isPowerOfTwo(long value) {

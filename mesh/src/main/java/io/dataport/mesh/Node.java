@@ -7,41 +7,58 @@ import io.dataport.queue.Kicker;
 import io.dataport.queue.PeerTimeoutException;
 import io.dataport.queue.RecordHandler;
 import io.dataport.queue.RecordView;
+import io.dataport.queue.Region;
+import io.dataport.queue.RegionException;
+import io.dataport.queue.RegionGeometry;
+import io.dataport.queue.RegionOptions;
 import io.dataport.queue.RingConsumer;
-import io.dataport.queue.RingFile;
-import io.dataport.queue.RingFileException;
 import io.dataport.queue.RingProducer;
 import io.dataport.queue.WaitStrategy;
 import java.io.IOException;
+import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
- * One node of a mesh: a process that shares a directory of ring files with its peers, sends to any
+ * One node of a mesh: a process that shares a directory of regions with its peers, sends to any
  * of them and receives from all of them.
  *
  * <h2>Files</h2>
- * One ring file per direction: node {@code a} sends to node {@code b} through
- * {@code a-to-b.ring} (it is that ring's only producer, {@code b} its only consumer), and node
- * {@code b} sleeps on its doorbell {@code node-b.bell}. See {@link MeshConfig#ringFile} and
- * {@code docs/mesh.md}.
+ * One region per pair of nodes: nodes {@code a < b} share {@code pair-a-b.region}, a
+ * {@link Region} holding one ring per direction (ring 0: {@code a -> b}, ring 1: {@code b -> a};
+ * {@link MeshConfig#regionGeometry}). Node {@code a} is the only producer of the ring to {@code b}
+ * and the only consumer of the ring from {@code b}; node {@code b} sleeps on its doorbell
+ * {@code node-b.bell}. Each role is held by a lease in the region's shared memory, kept alive by
+ * the library's keeper thread. See {@link MeshConfig#regionFile} and {@code docs/mesh.md}.
  *
  * <h2>Joining</h2>
- * {@link #join} binds the node's doorbell, then opens or creates every ring it sends or receives on
- * (whoever comes first creates a ring; opening never rewrites one, so a live ring is never
- * clobbered) and attaches its end. Files of another mesh (another tag) or with other sizes are
- * refused with a message naming the file. Start order does not matter: a sender connects to a
- * receiver's doorbell as soon as the receiver has come.
+ * {@link #join} binds the node's doorbell, then for each peer creates the pair's region file if it
+ * is missing (mode 0600, appearing under its name only once fully sized), opens it with the pair's
+ * geometry (whichever of the two nodes comes first formats it; a formatted region is never
+ * rewritten, so a live ring is never clobbered) and claims its two roles. A region of another mesh
+ * (another tag) or with other sizes is refused with a message naming the file. Start order does not
+ * matter: a sender connects to a receiver's doorbell as soon as the receiver has come.
+ *
+ * <h2>Restarting</h2>
+ * A node that left cleanly released its leases: its next incarnation claims them at once. A node
+ * that died (SIGKILL) left them held: its next incarnation watches each lease's heartbeat and takes
+ * the role over once it stood still for the lease timeout ({@link MeshConfig#leaseTimeoutNanos}),
+ * all roles at the same time, so a restart waits one timeout, not one per role. A role whose
+ * heartbeat moves is held by a live process (the same node id running elsewhere): the join fails
+ * with a message naming the ring and its holder.
  *
  * <h2>Sending</h2>
  * Every packet goes into its link's ring behind an 8-byte mesh header holding its sequence number
  * (see {@link Packet#seq()}). A full ring is back-pressure, never a silent drop:
  * {@link #trySend} returns false, {@link #send} waits (spinning, yielding, then parking up to 1 ms)
  * until the receiver makes room or the timeout ends. A packet is <em>committed</em> when the send
- * returns: it is published in the ring file and survives the death of either process. Sends are
+ * returns: it is published in the region and survives the death of either process. Sends are
  * thread-safe (one lock per link).
  *
  * <h2>Receiving</h2>
@@ -59,7 +76,9 @@ public final class Node implements AutoCloseable {
 
     private final MeshConfig config;
     private final int id;
+    private final int holder;
     private final Doorbell doorbell;
+    private final Region[] regions;
     private final Outbound[] outbound;
     private final Inbound[] inbound;
     private final Inbound[] inboundByPeer;
@@ -71,10 +90,13 @@ public final class Node implements AutoCloseable {
     private int nextStart;
     private volatile boolean closed;
 
-    private Node(MeshConfig config, int id, Doorbell doorbell, Outbound[] outbound, Inbound[] inboundByPeer) {
+    private Node(MeshConfig config, int id, int holder, Doorbell doorbell, Region[] regions, Outbound[] outbound,
+                 Inbound[] inboundByPeer) {
         this.config = config;
         this.id = id;
+        this.holder = holder;
         this.doorbell = doorbell;
+        this.regions = regions;
         this.outbound = outbound;
         this.inboundByPeer = inboundByPeer;
         List<Inbound> links = new ArrayList<>();
@@ -94,9 +116,10 @@ public final class Node implements AutoCloseable {
     }
 
     /**
-     * Joins the mesh as node {@code id}: checks the directory, binds the doorbell, opens or creates
-     * the node's {@code 2 * (nodes - 1)} ring files and attaches its ends. Throws
-     * {@link MeshException} with a message naming the problem and the file.
+     * Joins the mesh as node {@code id}: checks the directory, binds the doorbell, creates (if
+     * missing) and opens the node's {@code nodes - 1} pair regions and claims its
+     * {@code 2 * (nodes - 1)} roles in them. Throws {@link MeshException} with a message naming the
+     * problem and the file.
      */
     public static Node join(MeshConfig config, int id) {
         if (id < 0 || id >= config.nodes()) {
@@ -104,26 +127,34 @@ public final class Node implements AutoCloseable {
                     + (config.nodes() - 1));
         }
         prepareDirectory(config, id);
+        RegionOptions options = config.regionOptions();
         List<AutoCloseable> opened = new ArrayList<>();
         try {
             Doorbell doorbell = bindDoorbell(config, id);
             opened.add(doorbell);
-            Outbound[] outbound = new Outbound[config.nodes()];
-            Inbound[] inbound = new Inbound[config.nodes()];
+            Region[] regions = new Region[config.nodes()];
+            List<Claim> claims = new ArrayList<>();
             for (int peer = 0; peer < config.nodes(); peer++) {
                 if (peer == id) {
                     continue;
                 }
-                RingFile out = openRing(config, id, id, peer);
-                opened.add(out);
-                RingProducer producer = attach(config, id, out, true, () -> out.attachProducer());
-                opened.add(producer);
-                outbound[peer] = new Outbound(id, peer, out, producer, config.doorbellFile(peer));
-                RingFile in = openRing(config, id, peer, id);
-                opened.add(in);
-                RingConsumer consumer = attach(config, id, in, false, () -> in.attachConsumer());
-                opened.add(consumer);
-                inbound[peer] = new Inbound(peer, in, consumer);
+                Region region = openRegion(config, id, peer, options);
+                opened.add(region);
+                regions[peer] = region;
+                RegionGeometry geometry = region.geometry();
+                claims.add(new Claim(region, peer, geometry.indexOf(id, peer), true));
+                claims.add(new Claim(region, peer, geometry.indexOf(peer, id), false));
+            }
+            claimAll(config, id, claims, opened);
+            Outbound[] outbound = new Outbound[config.nodes()];
+            Inbound[] inbound = new Inbound[config.nodes()];
+            for (Claim claim : claims) {
+                if (claim.producer) {
+                    outbound[claim.peer] = new Outbound(id, claim.peer, claim.where(), (RingProducer) claim.end,
+                            config.doorbellFile(claim.peer));
+                } else {
+                    inbound[claim.peer] = new Inbound(claim.peer, claim.where(), (RingConsumer) claim.end);
+                }
             }
             for (Outbound link : outbound) {
                 if (link != null) {
@@ -133,7 +164,7 @@ public final class Node implements AutoCloseable {
                     }
                 }
             }
-            return new Node(config, id, doorbell, outbound, inbound);
+            return new Node(config, id, options.holder(), doorbell, regions, outbound, inbound);
         } catch (RuntimeException e) {
             for (int i = opened.size() - 1; i >= 0; i--) {
                 closeQuietly(opened.get(i));
@@ -146,11 +177,12 @@ public final class Node implements AutoCloseable {
         Path dir = config.dir();
         if (Files.exists(dir) && !Files.isDirectory(dir)) {
             throw new MeshException("node " + id + ": the mesh directory " + dir
-                    + " is not a directory (it is a file): give a directory for the mesh's ring files");
+                    + " is not a directory (it is a file): give a directory for the mesh's region files");
         }
         if (!Files.exists(dir)) {
             try {
-                Files.createDirectories(dir);
+                Files.createDirectories(dir, PosixFilePermissions.asFileAttribute(
+                        PosixFilePermissions.fromString("rwx------")));
             } catch (IOException e) {
                 throw new MeshException("node " + id + ": cannot create the mesh directory " + dir + ": " + e, e);
             }
@@ -178,51 +210,168 @@ public final class Node implements AutoCloseable {
                 // a doorbell left by a node that died: binding replaces it
             }
         }
+        Doorbell doorbell;
         try {
-            return Doorbell.bind(path);
+            doorbell = Doorbell.bind(path);
         } catch (DataportException e) {
             throw new MeshException("node " + id + ": cannot bind its doorbell: " + e.getMessage(), e);
         }
+        try {
+            // like the regions: only this user's processes may ring it (connecting needs write permission)
+            Files.setPosixFilePermissions(path, PosixFilePermissions.fromString("rw-------"));
+        } catch (IOException | UnsupportedOperationException e) {
+            doorbell.close();
+            throw new MeshException("node " + id + ": cannot make its doorbell " + path + " private: " + e, e);
+        }
+        return doorbell;
     }
 
-    private static RingFile openRing(MeshConfig config, int id, int from, int to) {
-        Path path = config.ringFile(from, to);
+    /** Creates the pair's region file if it is missing, then maps it with the pair's geometry. */
+    private static Region openRegion(MeshConfig config, int id, int peer, RegionOptions options) {
+        Path path = config.regionFile(id, peer);
+        RegionGeometry geometry = config.regionGeometry(id, peer);
         try {
-            return RingFile.openOrCreate(path, config.ringConfig(), config.tag());
-        } catch (RingFileException e) {
+            createIfMissing(path, geometry.size());
+            return Region.open(path, geometry, options);
+        } catch (RegionException e) {
             throw explain(config, id, path, e);
         }
     }
 
-    /** Turns the library's refusal of a ring file into a message about the mesh. */
-    private static MeshException explain(MeshConfig config, int id, Path path, RingFileException e) {
-        try (RingFile other = RingFile.open(path)) {
-            if (other.tag() != config.tag()) {
+    /**
+     * Creates a zero-filled region file of {@code size} bytes (mode 0600) under a private name and
+     * links it into place, so the peer never maps a file that is not yet sized; a file that is
+     * there already (the peer's, or an earlier run's) is kept.
+     */
+    private static void createIfMissing(Path path, long size) {
+        if (Files.exists(path)) {
+            return;
+        }
+        Path temporary = path.resolveSibling("." + path.getFileName() + "." + ProcessHandle.current().pid() + "-"
+                + Long.toHexString(ThreadLocalRandom.current().nextLong()) + ".tmp");
+        try {
+            Region.createFile(temporary, size);
+            try {
+                Files.createLink(path, temporary);
+            } catch (FileAlreadyExistsException peerWasFirst) {
+                // the peer created it meanwhile: use that one
+            } catch (IOException e) {
+                throw new RegionException(path + ": cannot create: " + e.getMessage(), e);
+            }
+        } finally {
+            try {
+                Files.deleteIfExists(temporary);
+            } catch (IOException ignored) {
+                // a hidden leftover in the mesh's directory; nothing maps it
+            }
+        }
+    }
+
+    /** Turns the library's refusal of a region into a message about the mesh. */
+    private static MeshException explain(MeshConfig config, int id, Path path, RegionException e) {
+        // read the directory as it is (no geometry: nothing is formatted), giving up at once if it is not there
+        RegionOptions probe = RegionOptions.defaults().withKeeper(false).withLeaseTimeout(Duration.ofMillis(1));
+        try (Region other = Region.open(path, null, probe)) {
+            RegionGeometry found = other.geometry();
+            RegionGeometry.Ring ring = found.rings().get(0);
+            if (found.tag() != config.tag()) {
                 return new MeshException("node " + id + ": " + path + " belongs to another mesh: its tag is "
-                        + Long.toHexString(other.tag()) + " but " + config.describe() + " has tag "
+                        + Long.toHexString(found.tag()) + " but " + config.describe() + " has tag "
                         + Long.toHexString(config.tag()) + ". Every node of a mesh must use the same mesh name and"
                         + " node count; use another directory, or remove the old mesh's files if it is gone", e);
             }
-            if (!other.config().equals(config.ringConfig())) {
-                return new MeshException("node " + id + ": " + path + " has a ring of " + other.config().capacity()
-                        + " bytes for packets up to " + (other.config().maxRecordLength() - MeshConfig.HEADER_LENGTH)
+            if (ring.capacity() != config.ringCapacity()
+                    || ring.maxRecordLength() != config.ringConfig().maxRecordLength()) {
+                return new MeshException("node " + id + ": " + path + " has rings of " + ring.capacity()
+                        + " bytes for packets up to " + (ring.maxRecordLength() - MeshConfig.HEADER_LENGTH)
                         + " bytes, but this node is configured for rings of " + config.ringCapacity()
                         + " bytes and packets up to " + config.maxPacketLength() + " bytes. Every node of a mesh must use"
                         + " the same sizes; use them, or remove the old mesh's files if it is gone", e);
             }
         } catch (DataportException unreadable) {
-            // fall through: the library's own message says what is wrong with the file
+            // fall through: the library's own message says what is wrong with the region
         }
         return new MeshException("node " + id + ": cannot use " + e.getMessage(), e);
     }
 
-    private static <T> T attach(MeshConfig config, int id, RingFile file, boolean producer,
-                                java.util.function.Supplier<T> attach) {
-        try {
-            return attach.get();
-        } catch (RingFileException e) {
-            throw new MeshException("node " + id + ": cannot attach as the " + (producer ? "sender" : "receiver")
-                    + " of " + file.path() + ": " + e.getMessage() + " (is node " + id + " running twice?)", e);
+    /** One role of this node in a pair's region, claimed by {@link #claimAll}. */
+    private static final class Claim implements Runnable {
+        final Region region;
+        final int peer;
+        final int index;
+        final boolean producer;
+        AutoCloseable end;
+        Throwable failure;
+
+        Claim(Region region, int peer, int index, boolean producer) {
+            this.region = region;
+            this.peer = peer;
+            this.index = index;
+            this.producer = producer;
+        }
+
+        @Override
+        public void run() {
+            try {
+                end = producer ? region.attachProducer(index) : region.attachConsumer(index);
+            } catch (RuntimeException | Error e) {
+                failure = e;
+            }
+        }
+
+        String where() {
+            return "ring " + index + " of " + region;
+        }
+    }
+
+    /**
+     * Claims every role at the same time: a role left held by a dead incarnation of this node is
+     * taken over after the lease timeout, and claiming them one after the other would wait that
+     * long for each. Adds every end it got to {@code opened}; throws the first refusal.
+     */
+    private static void claimAll(MeshConfig config, int id, List<Claim> claims, List<AutoCloseable> opened) {
+        List<Thread> threads = new ArrayList<>();
+        for (int i = 1; i < claims.size(); i++) {
+            Thread thread = new Thread(claims.get(i), "node-" + id + "-claim-" + i);
+            thread.setDaemon(true);
+            thread.start();
+            threads.add(thread);
+        }
+        claims.get(0).run();
+        boolean interrupted = false;
+        for (Thread thread : threads) {
+            while (true) {
+                try {
+                    thread.join();
+                    break;
+                } catch (InterruptedException e) {
+                    interrupted = true; // a claim ends within the lease timeout: wait for it, then pass it on
+                }
+            }
+        }
+        if (interrupted) {
+            Thread.currentThread().interrupt();
+        }
+        Claim refused = null;
+        for (Claim claim : claims) {
+            if (claim.end != null) {
+                opened.add(claim.end);
+            } else if (refused == null) {
+                refused = claim;
+            }
+        }
+        if (refused != null) {
+            Throwable e = refused.failure;
+            if (e instanceof RegionException) {
+                throw new MeshException("node " + id + ": cannot attach as the " + (refused.producer ? "sender to"
+                        : "receiver from") + " node " + refused.peer + ": " + e.getMessage()
+                        + " (is node " + id + " running elsewhere, on another host or VM sharing " + config.dir()
+                        + "?)", e);
+            }
+            if (e instanceof Error error) {
+                throw error;
+            }
+            throw (RuntimeException) e;
         }
     }
 
@@ -311,7 +460,8 @@ public final class Node implements AutoCloseable {
         try {
             return link.producer.claim(length + MeshConfig.HEADER_LENGTH, type, link.backoff, timeoutNanos);
         } catch (PeerTimeoutException e) {
-            throw new PeerTimeoutException("node " + id + " -> " + link.peer + ": the link stayed full: " + e.getMessage());
+            throw new PeerTimeoutException("node " + id + " -> " + link.peer + " (" + link.ring + "): the link stayed full: "
+                    + e.getMessage());
         }
     }
 
@@ -409,12 +559,11 @@ public final class Node implements AutoCloseable {
     }
 
     /**
-     * The creation epoch of the ring file carrying packets from {@code peer}: sequence numbers are
-     * unique per (link, epoch); a new epoch means the file was removed and created again.
+     * This node's identity in the lease words of its roles: a role refused as "held by holder X"
+     * names the process that holds it by this number (in hex).
      */
-    public long inboundEpoch(int peer) {
-        inboundStats(peer);
-        return inboundByPeer[peer].file.creationEpoch();
+    public int holder() {
+        return holder;
     }
 
     /** Whether {@code peer}'s doorbell answered us: it has joined and this node can wake it. */
@@ -429,9 +578,10 @@ public final class Node implements AutoCloseable {
     }
 
     /**
-     * Leaves the mesh: detaches every ring end, releases the files and removes the doorbell. The
-     * ring files stay: packets sent to this node wait there for its next incarnation. Call it after
-     * the receiving and sending threads stopped. Idempotent.
+     * Leaves the mesh: detaches every ring end (releasing its lease, so the next incarnation claims
+     * it at once), releases the regions and removes the doorbell. The region files stay: packets
+     * sent to this node wait there for its next incarnation. Call it after the receiving and sending
+     * threads stopped. Idempotent.
      */
     @Override
     public void close() {
@@ -445,12 +595,15 @@ public final class Node implements AutoCloseable {
                     closeQuietly(link.kicker);
                 }
                 closeQuietly(link.producer);
-                closeQuietly(link.file);
             }
         }
         for (Inbound link : inbound) {
             closeQuietly(link.consumer);
-            closeQuietly(link.file);
+        }
+        for (Region region : regions) {
+            if (region != null) {
+                closeQuietly(region);
+            }
         }
         doorbell.close();
     }
@@ -468,11 +621,11 @@ public final class Node implements AutoCloseable {
         return "node " + id + " of " + config.describe();
     }
 
-    /** One outgoing link: this node is the producer of {@code id-to-peer.ring}. */
+    /** One outgoing link: this node is the producer of the ring to {@code peer} in their pair's region. */
     private static final class Outbound {
         final int from;
         final int peer;
-        final RingFile file;
+        final String ring;
         final RingProducer producer;
         final Path peerDoorbell;
         final ReentrantLock lock = new ReentrantLock();
@@ -484,10 +637,10 @@ public final class Node implements AutoCloseable {
         long bytes;
         long fullEvents;
 
-        Outbound(int from, int peer, RingFile file, RingProducer producer, Path peerDoorbell) {
+        Outbound(int from, int peer, String ring, RingProducer producer, Path peerDoorbell) {
             this.from = from;
             this.peer = peer;
-            this.file = file;
+            this.ring = ring;
             this.producer = producer;
             this.peerDoorbell = peerDoorbell;
         }
@@ -536,19 +689,19 @@ public final class Node implements AutoCloseable {
         }
     }
 
-    /** One incoming link: this node is the consumer of {@code peer-to-id.ring}. */
+    /** One incoming link: this node is the consumer of the ring from {@code peer} in their pair's region. */
     private static final class Inbound implements RecordHandler {
         final int peer;
-        final RingFile file;
+        final String ring;
         final RingConsumer consumer;
         Node node;
         long lastSeq = -1;
         long packets;
         long bytes;
 
-        Inbound(int peer, RingFile file, RingConsumer consumer) {
+        Inbound(int peer, String ring, RingConsumer consumer) {
             this.peer = peer;
-            this.file = file;
+            this.ring = ring;
             this.consumer = consumer;
         }
 
@@ -557,12 +710,12 @@ public final class Node implements AutoCloseable {
             int length = record.length();
             if (length < MeshConfig.HEADER_LENGTH) {
                 throw new MeshException("node " + node.id + ": a record of " + length + " bytes from node " + peer
-                        + " in " + file.path() + " has no mesh header: the sender is not a mesh node of this version");
+                        + " in " + ring + " has no mesh header: the sender is not a mesh node of this version");
             }
             long seq = record.getLong(0);
             if (seq <= lastSeq) {
                 throw new MeshException("node " + node.id + ": packet sequence number " + seq + " from node " + peer
-                        + " in " + file.path() + " is not above the previous one, " + lastSeq
+                        + " in " + ring + " is not above the previous one, " + lastSeq
                         + ": the sender is broken");
             }
             lastSeq = seq;

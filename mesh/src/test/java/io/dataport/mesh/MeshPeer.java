@@ -62,9 +62,16 @@ public final class MeshPeer {
     private volatile boolean sendingDone;
     private long errors;
 
+    /**
+     * The lease timeout is 1 s, not the default 10 s: {@link ThreeProcessTest} SIGKILLs a node and
+     * starts it again, and the new incarnation takes over the roles its predecessor left held only
+     * after their heartbeats stood still this long. The takeover is what that test exercises; 1 s
+     * keeps it well inside the test's bounds (no live peer's role is ever claimed here, so a short
+     * timeout risks no false takeover).
+     */
     static MeshConfig config(Path dir, int nodes) {
         return MeshConfig.defaults(dir).withNodes(nodes).withName("test").withSizes(RING, MAX_PACKET)
-                .withBatchLimit(BATCH);
+                .withBatchLimit(BATCH).withLeaseTimeout(java.time.Duration.ofSeconds(1));
     }
 
     static Path stateFile(Path dir, int id) {

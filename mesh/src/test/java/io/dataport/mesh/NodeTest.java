@@ -6,6 +6,7 @@ import io.dataport.queue.PeerTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -47,10 +48,11 @@ class NodeTest {
     void startOrderDoesNotMatterAndPacketsWaitForALateReceiver() {
         MeshConfig config = config();
         try (Node zero = Node.join(config, 0)) {
-            // node 0 came first: it created its six... its four rings, and nobody else is here
-            for (String name : List.of("0-to-1.ring", "1-to-0.ring", "0-to-2.ring", "2-to-0.ring", "node-0.bell")) {
+            // node 0 came first: it created the regions of its two pairs, and nobody else is here
+            for (String name : List.of("pair-0-1.region", "pair-0-2.region", "node-0.bell")) {
                 assertTrue(Files.exists(dir.resolve(name)), name);
             }
+            assertFalse(Files.exists(dir.resolve("pair-1-2.region")), "not node 0's pair");
             assertFalse(zero.connectedTo(1));
             for (int i = 0; i < 10; i++) {
                 zero.send(1, ("early " + i).getBytes(StandardCharsets.UTF_8));
@@ -240,12 +242,52 @@ class NodeTest {
     }
 
     @Test
+    void regionFilesArePrivateAndTheMeshDirectoryIsMadePrivate() throws Exception {
+        MeshConfig config = config().withDir(dir.resolve("mesh"));
+        try (Node zero = Node.join(config, 0)) {
+            assertEquals("rwx------", PosixFilePermissions.toString(Files.getPosixFilePermissions(config.dir())));
+            try (var files = Files.list(config.dir())) {
+                List<String> names = files.map(f -> f.getFileName().toString()).sorted().toList();
+                assertEquals(List.of("node-0.bell", "pair-0-1.region", "pair-0-2.region"), names,
+                        "no temporary file is left behind");
+            }
+            for (String name : List.of("pair-0-1.region", "pair-0-2.region", "node-0.bell")) {
+                Path region = config.dir().resolve(name);
+                assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(region)), name);
+            }
+            assertEquals(config.regionGeometry(0, 1).size(), Files.size(config.dir().resolve("pair-0-2.region")));
+            assertEquals(config.regionGeometry(0, 1), config.regionGeometry(1, 0), "the same geometry on both sides");
+            assertEquals(0, config.regionGeometry(1, 0).indexOf(0, 1), "ring 0: lower id to higher");
+        }
+    }
+
+    @Test
+    void aRoleHeldByALiveNodeIsRefusedNamingItsHolder() {
+        // 1 s: the second claimant watches a live holder's heartbeat move within a quarter of it
+        MeshConfig config = config().withLeaseTimeout(java.time.Duration.ofSeconds(1));
+        try (Node zero = Node.join(config, 0)) {
+            // node 0 running elsewhere (another host or VM): its doorbell is not ours to see
+            assertTrue(dir.resolve("node-0.bell").toFile().delete());
+            MeshException e = assertThrows(MeshException.class, () -> Node.join(config, 0));
+            String message = e.getMessage();
+            assertTrue(message.contains("role is held by holder " + Integer.toHexString(zero.holder())), message);
+            assertTrue(message.contains("it is alive"), message);
+            assertTrue(message.contains("pair-0-"), "names the region: " + message);
+            assertFalse(message.contains("\n"), "one line: " + message);
+            zero.send(1, new byte[1]); // the live node kept its roles
+        }
+    }
+
+    @Test
     void theSameNodeCannotJoinTwice() {
         MeshConfig config = config();
         try (Node zero = Node.join(config, 0)) {
             MeshException e = assertThrows(MeshException.class, () -> Node.join(config, 0));
             assertTrue(e.getMessage().contains("node 0 is already running"), e.getMessage());
         }
-        Node.join(config, 0).close(); // it left: it may come back
+        long start = System.nanoTime();
+        Node.join(config, 0).close(); // it left, releasing its leases: it comes back at once
+        assertTrue(System.nanoTime() - start < MeshConfig.DEFAULT_LEASE_TIMEOUT_NANOS,
+                "a clean leave frees the roles: no wait for the lease timeout");
     }
 }

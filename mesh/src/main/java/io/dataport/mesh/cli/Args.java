@@ -21,7 +21,7 @@ final class Args {
 
     /** The options every mesh command takes: they describe the mesh. */
     static final Set<String> MESH_OPTIONS = Set.of("-d", "--dir", "-n", "--nodes", "--mesh", "--ring",
-            "--max-packet", "--batch");
+            "--max-packet", "--batch", "--lease-timeout");
 
     Args(String command, String[] args, Set<String> withValue, Set<String> flags) {
         this.command = command;
@@ -129,7 +129,21 @@ final class Args {
         MeshConfig d = MeshConfig.defaults(defaultDir());
         return new MeshConfig(Path.of(string("--dir", d.dir().toString())), integer("--nodes", d.nodes()),
                 string("--mesh", d.name()), bytes("--ring", d.ringCapacity()),
-                bytes("--max-packet", d.maxPacketLength()), integer("--batch", d.batchLimit()), d.sendTimeoutNanos());
+                bytes("--max-packet", d.maxPacketLength()), integer("--batch", d.batchLimit()), d.sendTimeoutNanos(),
+                leaseTimeoutNanos(d.leaseTimeoutNanos()));
+    }
+
+    /** {@code --lease-timeout SECONDS}: more than 0 (a decimal, e.g. 0.5), at most a day. */
+    private long leaseTimeoutNanos(long otherwise) {
+        if (!has("--lease-timeout")) {
+            return otherwise;
+        }
+        double seconds = decimal("--lease-timeout", 0);
+        if (seconds <= 0 || seconds > 86_400) {
+            throw new UsageException(command + ": --lease-timeout takes a number of seconds above 0 and at most"
+                    + " 86400, not '" + string("--lease-timeout", "") + "'");
+        }
+        return Math.max(1_000_000L, (long) (seconds * 1e9));
     }
 
     /** {@code /dev/shm/dataport-mesh} where there is a /dev/shm (memory, not disk), else under the temp dir. */

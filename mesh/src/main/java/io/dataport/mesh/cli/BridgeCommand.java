@@ -67,9 +67,9 @@ final class BridgeCommand {
         Thread hook = new Thread(stopper::stop, "dataport-bridge-stop");
         Runtime.getRuntime().addShutdownHook(hook);
         bridge.start();
-        out.printf(Locale.ROOT, "ready bridge %d: %s (%s), address %s, MTU %d, offloads %s, PID %d; %s%n", id,
-                device, tun.existed() ? "persistent" : "created, transient", Ipv4Router.addressText(id), mtu,
-                offload ? "on" : "off", ProcessHandle.current().pid(), config.describe());
+        out.printf(Locale.ROOT, "ready bridge %d: %s (%s), address %s, MTU %d, offloads %s, PID %d; %s, lease holder"
+                + " %x%n", id, device, tun.existed() ? "persistent" : "created, transient", Ipv4Router.addressText(id),
+                mtu, offload ? "on" : "off", ProcessHandle.current().pid(), config.describe(), bridge.node().holder());
         out.flush();
         while (bridge.running()) {
             Thread.sleep(200);

@@ -92,7 +92,7 @@ public final class Main {
                   one table, then everything removed; --veth also measures a veth pair
                   (198.18.1.1-2) with the same MTU
               ring-demo [-t seconds] [-s sizes]
-                  two processes on one ring file, without the mesh
+                  two processes on one ring of a region file, without the mesh
 
             mesh options (every node of a mesh must use the same ones):
               -d, --dir DIR        the mesh's directory (default /dev/shm/dataport-mesh)
@@ -101,6 +101,8 @@ public final class Main {
               --ring BYTES         each link's ring (default 4m)
               --max-packet BYTES   the largest packet (default 64k)
               --batch N            packets taken from one link per receive round (default 64)
+              --lease-timeout S    after a crash, the restarted node takes over its roles once their
+                                   leases stood still this long (default 10 s; may differ per node)
             """;
 
     /** {@code node}: run a node until "quit" (or end of input with --exit-on-eof, or a signal). */
@@ -112,7 +114,8 @@ public final class Main {
         NodeProcess process = NodeProcess.start(config, id, verbose ? err : null);
         Thread hook = closeOnSignal(process);
         try {
-            out.println("ready node " + id + ": " + config.describe());
+            out.println("ready node " + id + ": " + config.describe() + ", lease holder "
+                    + Integer.toHexString(process.node().holder()));
             out.flush();
             BufferedReader lines = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8));
             String line;

@@ -41,6 +41,7 @@ public final class NetnsLab implements AutoCloseable {
     private final Process[] bridges;
     private final List<Process> servers = new ArrayList<>();
     private final List<String> namespaces = new ArrayList<>();
+    private String leaseTimeout;
     private boolean closed;
 
     /** Prepares (creates nothing yet but the temporary directory under {@code parent}). */
@@ -83,6 +84,15 @@ public final class NetnsLab implements AutoCloseable {
             }
         }
         return missing.isEmpty() ? null : String.join(", ", missing);
+    }
+
+    /**
+     * The bridges' {@code --lease-timeout} (seconds): how long a restarted bridge waits before it
+     * takes over the roles its SIGKILLed predecessor left held. Unset: the default (10 s).
+     */
+    public NetnsLab leaseTimeout(double seconds) {
+        this.leaseTimeout = Double.toString(seconds);
+        return this;
     }
 
     public String vm(int id) {
@@ -167,6 +177,9 @@ public final class NetnsLab implements AutoCloseable {
                 "-Xmx256m", "-cp", System.getProperty("java.class.path"), Main.class.getName(), "bridge",
                 "--id", Integer.toString(id), "--dir", meshDir.toString(), "--nodes", Integer.toString(nodes),
                 "--dev", DEVICE, "--mtu", Integer.toString(mtu), "--offload", offload ? "on" : "off"));
+        if (leaseTimeout != null) {
+            command.addAll(List.of("--lease-timeout", leaseTimeout));
+        }
         Path logFile = bridgeLog(id);
         Files.deleteIfExists(logFile);
         // ip netns exec execs the command: the process's PID is the bridge's

@@ -3,9 +3,10 @@ package io.dataport.mesh.cli;
 import io.dataport.queue.ClaimedRecord;
 import io.dataport.queue.RecordHandler;
 import io.dataport.queue.RecordView;
-import io.dataport.queue.RingConfig;
+import io.dataport.queue.Region;
+import io.dataport.queue.RegionGeometry;
+import io.dataport.queue.RegionOptions;
 import io.dataport.queue.RingConsumer;
-import io.dataport.queue.RingFile;
 import io.dataport.queue.RingProducer;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -19,13 +20,17 @@ import java.util.stream.Stream;
 
 /**
  * The two-process ring demo: for each record size a producer process and a consumer process share
- * one ring file in a fresh temporary directory; the producer copies numbered records into the ring
+ * one region file (the mesh's pair geometry; they use its ring 0, from process 0 to process 1) in a
+ * fresh temporary directory under /dev/shm; the producer copies numbered records into the ring
  * for a few seconds, the consumer checks each record's sequence number and trailer word in place and reports
  * what it received. Every process is stopped by its PID and the directory is removed.
  */
 final class RingDemo {
     private static final int CAPACITY = 4 << 20;
     private static final int END_TYPE = 1;
+    /** Ring 0 carries records from process 0 (the producer) to process 1 (the consumer). */
+    private static final RegionGeometry GEOMETRY =
+            RegionGeometry.pair(RegionGeometry.sizeFor(CAPACITY, CAPACITY), 0, 1, 0x52494e4744454d4fL);
 
     private RingDemo() {
     }
@@ -41,7 +46,7 @@ final class RingDemo {
                 default -> throw new IllegalArgumentException("demo: unknown option '" + args[i] + "'");
             }
         }
-        Path dir = Files.createTempDirectory("dataport-demo");
+        Path dir = Files.createTempDirectory(Args.sharedMemoryDir(), "dataport-ring-demo-");
         List<String> rows = new ArrayList<>();
         try {
             for (int size : sizes) {
@@ -63,8 +68,8 @@ final class RingDemo {
     }
 
     private static String runOne(Path dir, int size, double seconds) throws Exception {
-        Path file = dir.resolve("demo-" + size + ".ring");
-        RingFile.create(file, RingConfig.of(CAPACITY)).close();
+        Path file = dir.resolve("demo-" + size + ".region");
+        Region.createFile(file, GEOMETRY.size());
         Process consumer = start("ring-consume", file, size, seconds);
         Process producer = start("ring-produce", file, size, seconds);
         try {
@@ -98,7 +103,8 @@ final class RingDemo {
     static void produce(String[] args) {
         int size = Integer.parseInt(args[1]);
         long stopAt = System.nanoTime() + (long) (Double.parseDouble(args[2]) * 1e9);
-        try (RingFile file = RingFile.open(Path.of(args[0])); RingProducer producer = file.attachProducer()) {
+        try (Region region = Region.open(Path.of(args[0]), GEOMETRY, RegionOptions.defaults());
+             RingProducer producer = region.attachProducer(GEOMETRY.indexOf(0, 1))) {
             byte[] payload = new byte[size];
             java.util.Arrays.fill(payload, (byte) 0x5A);
             long n = 0;
@@ -122,7 +128,8 @@ final class RingDemo {
     /** Consumer role: checks each record in place, prints "records nanos" from first to last record. */
     static void consume(String[] args) {
         int size = Integer.parseInt(args[1]);
-        try (RingFile file = RingFile.open(Path.of(args[0])); RingConsumer consumer = file.attachConsumer()) {
+        try (Region region = Region.open(Path.of(args[0]), GEOMETRY, RegionOptions.defaults());
+             RingConsumer consumer = region.attachConsumer(GEOMETRY.indexOf(0, 1))) {
             Counter counter = new Counter(size);
             while (!counter.ended) {
                 if (consumer.poll(counter, 256) == 0) {

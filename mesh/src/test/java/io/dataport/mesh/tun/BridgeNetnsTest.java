@@ -52,6 +52,10 @@ class BridgeNetnsTest {
         Path shm = Path.of("/dev/shm");
         Path parent = Files.isDirectory(shm) ? shm : Path.of(System.getProperty("java.io.tmpdir"));
         lab = new NetnsLab(PREFIX, NODES, 1500, true, parent, System.err);
+        // Two tests SIGKILL a bridge and start it again: its predecessor's leases stay held until
+        // they stood still for the lease timeout. 1 s instead of the default 10 s keeps the
+        // restart, and so the takeover these tests exercise, well inside their time bounds.
+        lab.leaseTimeout(1);
         lab.createVms();
         for (int id = 0; id < NODES; id++) {
             lab.startBridge(id);
