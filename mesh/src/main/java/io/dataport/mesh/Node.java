@@ -15,14 +15,12 @@ import io.dataport.queue.RingConsumer;
 import io.dataport.queue.RingProducer;
 import io.dataport.queue.WaitStrategy;
 import java.io.IOException;
-import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
@@ -231,39 +229,10 @@ public final class Node implements AutoCloseable {
         Path path = config.regionFile(id, peer);
         RegionGeometry geometry = config.regionGeometry(id, peer);
         try {
-            createIfMissing(path, geometry.size());
+            Region.createFileIfAbsent(path, geometry.size());
             return Region.open(path, geometry, options);
         } catch (RegionException e) {
             throw explain(config, id, path, e);
-        }
-    }
-
-    /**
-     * Creates a zero-filled region file of {@code size} bytes (mode 0600) under a private name and
-     * links it into place, so the peer never maps a file that is not yet sized; a file that is
-     * there already (the peer's, or an earlier run's) is kept.
-     */
-    private static void createIfMissing(Path path, long size) {
-        if (Files.exists(path)) {
-            return;
-        }
-        Path temporary = path.resolveSibling("." + path.getFileName() + "." + ProcessHandle.current().pid() + "-"
-                + Long.toHexString(ThreadLocalRandom.current().nextLong()) + ".tmp");
-        try {
-            Region.createFile(temporary, size);
-            try {
-                Files.createLink(path, temporary);
-            } catch (FileAlreadyExistsException peerWasFirst) {
-                // the peer created it meanwhile: use that one
-            } catch (IOException e) {
-                throw new RegionException(path + ": cannot create: " + e.getMessage(), e);
-            }
-        } finally {
-            try {
-                Files.deleteIfExists(temporary);
-            } catch (IOException ignored) {
-                // a hidden leftover in the mesh's directory; nothing maps it
-            }
         }
     }
 

@@ -47,24 +47,51 @@ public final class Region implements AutoCloseable {
     }
 
     /**
-     * Creates a zero-filled region file of {@code size} bytes (mode 0600; fails if it exists): a
+     * Creates a zero-filled region file of {@code size} bytes (mode 0600); fails if it exists: a
      * host file in {@code /dev/shm} to back an ivshmem device or to link processes of one host.
      */
     public static void createFile(Path path, long size) {
+        if (!createFileIfAbsent(path, size)) {
+            throw new RegionException(path + ": already exists; open it, or remove it if it is stale");
+        }
+    }
+
+    /**
+     * Creates a zero-filled region file of {@code size} bytes (mode 0600) unless one is there;
+     * returns whether it created it. The file is sized under a private name in the same folder and
+     * then hard-linked into place, so a peer never maps a file that is not sized yet, and of two
+     * peers creating it at once exactly one does.
+     */
+    public static boolean createFileIfAbsent(Path path, long size) {
         if (size <= 0 || size % RegionLayout.ALIGNMENT != 0) {
             throw new IllegalArgumentException("region size " + size + " is not a positive multiple of "
                     + RegionLayout.ALIGNMENT);
         }
-        try (FileChannel ch = FileChannel.open(path, EnumSet.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE),
+        Path dir = path.toAbsolutePath().getParent();
+        if (!Files.isDirectory(dir)) {
+            throw new RegionException(path + ": cannot create: its directory does not exist");
+        }
+        if (Files.exists(path, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+            return false;
+        }
+        Path temporary = dir.resolve("." + path.getFileName() + ".creating." + ProcessHandle.current().pid() + "."
+                + Long.toHexString(java.util.concurrent.ThreadLocalRandom.current().nextLong()));
+        try (FileChannel ch = FileChannel.open(temporary, EnumSet.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE),
                 PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")))) {
-            ch.truncate(0);
             ch.write(ByteBuffer.allocate(1), size - 1); // sparse: zero-filled, sized
+            ch.force(true);
+            Files.createLink(path, temporary);
+            return true;
         } catch (FileAlreadyExistsException e) {
-            throw new RegionException(path + ": already exists; open it, or remove it if it is stale", e);
-        } catch (NoSuchFileException e) {
-            throw new RegionException(path + ": cannot create: its directory does not exist", e);
+            return false; // a peer linked it first
         } catch (IOException e) {
             throw new RegionException(path + ": cannot create: " + e.getMessage(), e);
+        } finally {
+            try {
+                Files.deleteIfExists(temporary);
+            } catch (IOException ignored) {
+                // a hidden leftover; nothing maps it
+            }
         }
     }
 

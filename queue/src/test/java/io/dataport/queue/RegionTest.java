@@ -48,6 +48,31 @@ class RegionTest {
     }
 
     @Test
+    void ofTwoThreadsCreatingARegionFileExactlyOneDoesAndTheFileIsSizedWhenItAppears() throws Exception {
+        for (int round = 0; round < 100; round++) {
+            Path file = dir.resolve("race-" + round + ".region");
+            java.util.concurrent.CyclicBarrier start = new java.util.concurrent.CyclicBarrier(2);
+            java.util.concurrent.Callable<Boolean> create = () -> {
+                start.await();
+                return Region.createFileIfAbsent(file, SIZE);
+            };
+            java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(2);
+            try {
+                var a = pool.submit(create);
+                var b = pool.submit(create);
+                assertTrue(a.get() ^ b.get(), "round " + round + ": exactly one creates it");
+            } finally {
+                pool.shutdownNow();
+            }
+            assertEquals(SIZE, Files.size(file));
+            try (var names = Files.list(dir)) {
+                assertEquals(0, names.filter(p -> p.getFileName().toString().contains(".creating.")).count(),
+                        "no temporary file left");
+            }
+        }
+    }
+
+    @Test
     void bothRingsOfAFreshRegionCarryRecordsBothWays() {
         Path file = fresh();
         try (Region a = Region.open(file, PAIR, quiet(1));
