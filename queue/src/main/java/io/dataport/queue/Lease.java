@@ -25,16 +25,14 @@ package io.dataport.queue;
 final class Lease implements AutoCloseable {
     private final SharedRing ring;
     private final Role role;
-    private final String name;
     private final long word;
     private long beats;
     private volatile boolean lost;
     private volatile boolean closed;
 
-    private Lease(SharedRing ring, Role role, String name, long word, long beats) {
+    private Lease(SharedRing ring, Role role, long word, long beats) {
         this.ring = ring;
         this.role = role;
-        this.name = name;
         this.word = word;
         this.beats = beats;
     }
@@ -68,7 +66,7 @@ final class Lease implements AutoCloseable {
             long beat = ring.readHeartbeat(role);
             if (holderOf(lease) == 0) {                                   // Claim (free)
                 if (ring.casLease(role, lease, next(lease, options.holder()))) {
-                    return won(ring, role, name, lease, beat, options);
+                    return won(ring, role, lease, beat, options);
                 }
                 continue;
             }
@@ -84,7 +82,7 @@ final class Lease implements AutoCloseable {
             }
             if (clock.nanoTime() - since >= timeout) {                    // Expired: take over
                 if (ring.casLease(role, lease, next(lease, options.holder()))) {
-                    return won(ring, role, name, lease, beat, options);
+                    return won(ring, role, lease, beat, options);
                 }
                 throw held(name, role, ring.readLease(role), "another claimant took it first");
             }
@@ -97,8 +95,8 @@ final class Lease implements AutoCloseable {
                 + Integer.toHexString(holderOf(lease)) + " (epoch " + epochOf(lease) + "); " + why);
     }
 
-    private static Lease won(SharedRing ring, Role role, String name, long old, long beat, RegionOptions options) {
-        Lease lease = new Lease(ring, role, name, next(old, options.holder()), beat);
+    private static Lease won(SharedRing ring, Role role, long old, long beat, RegionOptions options) {
+        Lease lease = new Lease(ring, role, next(old, options.holder()), beat);
         lease.beat(); // the claim is the new holder's first beat: observers start afresh
         if (options.keeper()) {
             LeaseKeeper.INSTANCE.keep(lease, options.leaseTimeoutNanos() / 4);
@@ -111,11 +109,6 @@ final class Lease implements AutoCloseable {
         return epochOf(word);
     }
 
-    /** The lease word this holder wrote: {@code epoch << 32 | holder}. */
-    long word() {
-        return word;
-    }
-
     /**
      * Beat: moves the heartbeat counter, unless the role was taken over (then this lease is lost
      * and stays lost). Called by the {@link LeaseKeeper}, or by a caller that beats its own leases.
@@ -123,7 +116,7 @@ final class Lease implements AutoCloseable {
      */
     synchronized boolean beat() {
         if (lost || closed) {
-            return !lost && !closed;
+            return false;
         }
         if (ring.readLease(role) != word) {
             lost = true;
@@ -136,10 +129,6 @@ final class Lease implements AutoCloseable {
     /** Whether a beat found the role taken over by another holder. */
     boolean isLost() {
         return lost;
-    }
-
-    String name() {
-        return name;
     }
 
     /** Releases the role (lease word back to free, epoch kept) unless it was lost. Idempotent. */

@@ -46,7 +46,11 @@ class RegionDirectoryCorruptionTest {
                 new Field("ring 1 max record", s1 + RegionLayout.SLOT_MAX_RECORD_LENGTH, 4, -1, "max record length -1"),
                 new Field("ring 0 producer", s0 + RegionLayout.SLOT_PRODUCER_NODE, 4, 7, "another geometry"),
                 new Field("ring 1 consumer", s1 + RegionLayout.SLOT_CONSUMER_NODE, 4, 7, "another geometry"),
-                new Field("ring 1 id", s1 + RegionLayout.SLOT_RING_ID, 8, 0, "has the id of ring 0"));
+                new Field("ring 0 id", s0 + RegionLayout.SLOT_RING_ID, 8, 1, "ring 1 has the id of ring 0"),
+                new Field("ring 0 page-less capacity", s0 + RegionLayout.SLOT_CAPACITY, 8, (1016L << 32) | 2048, "is not a multiple of 4096"),
+                new Field("one ring", RegionLayout.RING_COUNT_OFFSET, 4, 1, "another geometry"),
+                new Field("62 rings", RegionLayout.RING_COUNT_OFFSET, 4, 62, "ring 2 at offset 0"),
+                new Field("63 rings", RegionLayout.RING_COUNT_OFFSET, 4, 63, "ring count 63"));
     }
 
     Path formatted() {

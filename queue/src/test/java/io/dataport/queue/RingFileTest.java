@@ -105,8 +105,8 @@ class RingFileTest {
     @Test
     void wrongLayoutVersionIsRefused() throws IOException {
         Path path = validFile();
-        patchInt(path, RingLayout.VERSION_OFFSET, 2);
-        assertRefused(() -> RingFile.open(path), path, "layout version 2");
+        patchInt(path, RingLayout.VERSION_OFFSET, 1);
+        assertRefused(() -> RingFile.open(path), path, "layout version 1, but this library reads version 2");
     }
 
     @Test
