@@ -178,6 +178,49 @@ public final class Region implements AutoCloseable {
         }
     }
 
+    /**
+     * What ring {@code index} holds now, read once from shared memory: positions, and who holds each
+     * role (holder 0: free) with its epoch. For tools and diagnostics; the values may change at once.
+     */
+    public RingStatus status(int index) {
+        SharedRing ring = ring(index);
+        RegionGeometry.Ring r = directory.geometry.rings().get(index);
+        long producer = ring.readLease(Role.PRODUCER);
+        long consumer = ring.readLease(Role.CONSUMER);
+        return new RingStatus(r, ring.readProducerPosition(), ring.readConsumerPosition(),
+                Lease.holderOf(producer), Lease.epochOf(producer), ring.readHeartbeat(Role.PRODUCER),
+                Lease.holderOf(consumer), Lease.epochOf(consumer), ring.readHeartbeat(Role.CONSUMER));
+    }
+
+    /** A snapshot of one ring of a region ({@link #status}). */
+    public record RingStatus(RegionGeometry.Ring ring, long producerPosition, long consumerPosition,
+            int producerHolder, long producerEpoch, long producerHeartbeat,
+            int consumerHolder, long consumerEpoch, long consumerHeartbeat) {
+    }
+
+    /**
+     * Writes zeros over the whole region file (its size is kept, so a peer's mapping stays valid):
+     * what a region must be before it is formatted again with another geometry. Destroys every
+     * record in it; callers make sure no peer uses it.
+     */
+    public static void zeroFile(Path path) {
+        try (FileChannel ch = FileChannel.open(path, StandardOpenOption.WRITE)) {
+            long size = ch.size();
+            ByteBuffer zeros = ByteBuffer.allocate(1 << 16);
+            for (long at = 0; at < size; at += zeros.capacity()) {
+                zeros.clear().limit((int) Math.min(zeros.capacity(), size - at));
+                while (zeros.hasRemaining()) {
+                    ch.write(zeros, at + zeros.position());
+                }
+            }
+            ch.force(true);
+        } catch (NoSuchFileException e) {
+            throw new RegionException(path + ": no such region file", e);
+        } catch (IOException e) {
+            throw new RegionException(path + ": cannot zero: " + e.getMessage(), e);
+        }
+    }
+
     private RingConfig config(int index) {
         return directory.geometry.rings().get(index).config();
     }

@@ -40,6 +40,7 @@ public final class Main {
                 case "netns-demo" -> NetnsDemo.run(rest, out, err);
                 case "perf" -> perf(rest, in, out, err);
                 case "ring-demo" -> RingDemo.run(rest);
+                case "region" -> RegionCommand.run(rest, out, err);
                 case "ring-produce" -> {
                     RingDemo.produce(rest);
                     yield 0;
@@ -93,6 +94,9 @@ public final class Main {
                   (198.18.1.1-2) with the same MTU
               ring-demo [-t seconds] [-s sizes]
                   two processes on one ring of a region file, without the mesh
+              region create PATH (--size BYTES | --ring BYTES) | region info PATH | region zero PATH [--force]
+                  makes a zero-filled region file (0600), shows its directory, positions and role
+                  holders, or writes zeros over it (refused while a role is held); region --help
 
             mesh options (every node of a mesh must use the same ones):
               -d, --dir DIR        the mesh's directory (default /dev/shm/dataport-mesh)
