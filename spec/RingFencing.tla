@@ -440,6 +440,17 @@ DeliveredIntact == cpc # "bad"
 LiveRecordsIntact ==
     \A r \in live : buf[r.slot].h = Hdr(r.id) /\ buf[r.slot].d = r.id
 
+\* The FIFO service across takeovers: the records committed and not yet
+\* delivered, one slot each, in commit order (BoundedFifo numbers them by
+\* their order, so "the next one committed" is DeliveredIntact's business).
+\* Enqueue is a successful PublishProducerPosition (of any claimant, the
+\* old holder included while it still may), Dequeue a delivery.
+AbsQueue == [i \in 1..(Len(committed) - delivered) |-> [id |-> (delivered + i - 1) % (MAXID + 1), size |-> 1]]
+Abs == INSTANCE BoundedFifo WITH queue <- AbsQueue, enq <- Len(committed) % (MAXID + 1),
+                                 deq <- delivered % (MAXID + 1),
+                                 IDMOD <- MAXID + 1, SIZES <- {1}, MAXBATCH <- CAPACITY
+Refinement == Abs!SafetySpec
+
 \* Published positions never run more than a capacity ahead of the consumer.
 NoOverrun == Dist(cpos, ppos.pos) <= CAPACITY
 ===============================================================================
