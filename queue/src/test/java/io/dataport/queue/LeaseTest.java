@@ -88,7 +88,9 @@ class LeaseTest {
             RegionException held = assertThrows(RegionException.class,
                     () -> Region.open(file, RegionTest.PAIR, RegionTest.quiet(3).withTakeOver(false)).attachProducer(0));
             assertTrue(held.getMessage().contains("holder 2 (epoch 2)"), held.getMessage());
+            assertTrue(LeaseTestAccess.beat(taker), "a live holder's beat keeps its lease");
             taker.close();
+            assertFalse(LeaseTestAccess.beat(taker), "a closed lease does not beat");
         }
     }
 

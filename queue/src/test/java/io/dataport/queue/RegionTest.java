@@ -124,7 +124,9 @@ class RegionTest {
         try (Region first = Region.open(file, PAIR, quiet(1))) {
             RegionGeometry other = RegionGeometry.pair(SIZE, 0, 2, 42);
             RegionException e = assertThrows(RegionException.class, () -> Region.open(file, other, quiet(2)));
-            assertTrue(e.getMessage().contains("holds another geometry"), e.getMessage());
+            assertTrue(e.getMessage().contains("holds another geometry (" + SIZE + " bytes, tag 42; ring 0: 0->1, capacity 65536,"
+                    + " max record 32760; ring 1: 1->0, capacity 65536, max record 32760) than the one asked for ("), e.getMessage());
+            assertTrue(e.getMessage().contains("ring 0: 0->2"), e.getMessage());
             assertEquals(1, Region.open(file, PAIR, quiet(3)).generation());
         }
     }

@@ -155,6 +155,51 @@ class RegionUnitTest {
     }
 
     @Test
+    void statusShowsPositionsAndHoldersAndZeroingClearsEverything() throws IOException {
+        Path file = dir.resolve("s.region");
+        Region.createFile(file, SIZE);
+        try (Region a = Region.open(file, PAIR, RegionTest.quiet(0x51)); RingProducer p = a.attachProducer(1)) {
+            assertTrue(p.offer(new byte[10]));
+            Region.RingStatus s = a.status(1);
+            assertEquals(PAIR.rings().get(1), s.ring());
+            assertEquals(24, s.producerPosition() - s.consumerPosition());
+            assertEquals(24, s.producerPosition());
+            assertEquals(0, s.consumerPosition());
+            assertEquals(0x51, s.producerHolder());
+            assertEquals(1, s.producerEpoch());
+            assertEquals(1, s.producerHeartbeat());
+            assertEquals(0, s.consumerHolder());
+            assertEquals(0, s.consumerEpoch());
+            assertEquals(0, s.consumerHeartbeat());
+            try (RingConsumer c = a.attachConsumer(1)) {
+                Region.RingStatus t = a.status(1);
+                assertEquals(0x51, t.consumerHolder());
+                assertEquals(1, t.consumerEpoch());
+                assertEquals(1, t.consumerHeartbeat());
+            }
+        }
+        Region.zeroFile(file);
+        assertEquals(SIZE, java.nio.file.Files.size(file));
+        byte[] bytes = java.nio.file.Files.readAllBytes(file);
+        for (int i = 0; i < bytes.length; i++) {
+            assertEquals(0, bytes[i], "byte " + i);
+        }
+        RegionException e = assertThrows(RegionException.class, () -> Region.zeroFile(dir.resolve("missing")));
+        assertTrue(e.getMessage().endsWith("missing: no such region file"), e.getMessage());
+    }
+
+    @Test
+    void aRingFileIsCreatedByOpenOrCreateThenOpened() {
+        Path file = dir.resolve("one.ring");
+        try (RingFile created = RingFile.openOrCreate(file, RingConfig.of(4096), 3)) {
+            assertEquals(3, created.tag());
+        }
+        try (RingFile opened = RingFile.openOrCreate(file, RingConfig.of(4096), 3)) {
+            assertEquals(RingConfig.of(4096), opened.config());
+        }
+    }
+
+    @Test
     void ofTwoThreadsClaimingOneRoleExactlyOneWinsEachTime() throws Exception {
         ByteBuffer memory = ByteBuffer.allocateDirect((int) SIZE);
         Region a = Region.wrap(memory, "m", PAIR, RegionTest.quiet(1).withTakeOver(false));
