@@ -8,8 +8,9 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 
 /**
- * The one class that touches shared memory. Every read or write of the ring's region goes through
- * one method here, one method per kind of access, named after the TLA+ action that performs it in
+ * The one class that touches a ring's shared memory (a region's directory page is
+ * {@link SharedRegion}'s). Every read or write of the ring's bytes goes through one method here,
+ * one method per kind of access, named after the TLA+ action that performs it in
  * {@code spec/DataportRing.tla}. The memory-ordering rules live here and nowhere else:
  *
  * <ul>
@@ -168,7 +169,7 @@ class SharedRing {
 
     /** Whether any control word of the header page (positions, leases, heartbeats, flags) is not 0. */
     boolean hasControlState() {
-        for (int offset = PRODUCER_POSITION_OFFSET; offset < 640; offset += 8) {
+        for (int offset = PRODUCER_POSITION_OFFSET; offset < PRODUCER_NEEDS_WAKEUP_OFFSET + 128; offset += 8) {
             if (region.getLong(offset) != 0) {
                 return true;
             }
