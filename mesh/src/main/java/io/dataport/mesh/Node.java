@@ -239,7 +239,7 @@ public final class Node implements AutoCloseable {
     /** Turns the library's refusal of a region into a message about the mesh. */
     private static MeshException explain(MeshConfig config, int id, Path path, RegionException e) {
         // read the directory as it is (no geometry: nothing is formatted), giving up at once if it is not there
-        RegionOptions probe = RegionOptions.defaults().withKeeper(false).withLeaseTimeout(Duration.ofMillis(1));
+        RegionOptions probe = RegionOptions.lookOnly();
         try (Region other = Region.open(path, null, probe)) {
             RegionGeometry found = other.geometry();
             RegionGeometry.Ring ring = found.rings().get(0);

@@ -57,7 +57,7 @@ final class Lease implements AutoCloseable {
     static Lease claim(SharedRing ring, Role role, RegionOptions options, String name) {
         LeaseClock clock = options.clock();
         long timeout = options.leaseTimeoutNanos();
-        long pause = Math.max(1_000_000L, Math.min(timeout / 50, 100_000_000L));
+        long pause = options.observationPauseNanos();
         long watched = ring.readLease(role);
         long watchedBeat = ring.readHeartbeat(role);
         long since = clock.nanoTime();

@@ -56,7 +56,7 @@ final class RegionDirectory {
         }
         LeaseClock clock = options.clock();
         long timeout = options.leaseTimeoutNanos();
-        long pause = Math.max(1_000_000L, Math.min(timeout / 50, 100_000_000L));
+        long pause = options.observationPauseNanos();
         long watched = -1;
         long since = clock.nanoTime();
         while (true) {

@@ -42,6 +42,14 @@ public final class RegionOptions {
         return new RegionOptions(id, LeaseClock.SYSTEM, Duration.ofSeconds(10).toNanos(), true, true);
     }
 
+    /**
+     * For reading a region without taking part in it (a tool, a diagnostic): no keeper thread, and
+     * a joiner gives up at once instead of waiting for a peer to format the region.
+     */
+    public static RegionOptions lookOnly() {
+        return defaults().withKeeper(false).withLeaseTimeout(Duration.ofMillis(1));
+    }
+
     /** This process's identity in lease words (never 0). */
     public RegionOptions withHolder(int holder) {
         return new RegionOptions(holder, clock, leaseTimeoutNanos, takeOver, keeper);
@@ -87,5 +95,13 @@ public final class RegionOptions {
 
     public boolean keeper() {
         return keeper;
+    }
+
+    /**
+     * How long a claimant or a joiner waits between two observations of a word it watches for the
+     * lease timeout: a fiftieth of it, at least 1 ms, at most 100 ms (100 observations of 10 s).
+     */
+    long observationPauseNanos() {
+        return Math.max(1_000_000L, Math.min(leaseTimeoutNanos / 50, 100_000_000L));
     }
 }

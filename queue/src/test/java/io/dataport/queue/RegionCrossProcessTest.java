@@ -94,6 +94,16 @@ class RegionCrossProcessTest {
         }
     }
 
+    /**
+     * SIGKILL by PID, through the process handle: {@code Process.destroyForcibly} would also close
+     * our end of its stdout, losing the lines still in the pipe (seen: "acknowledged up to 5210"
+     * read, while the dead consumer had printed and published up to 7491).
+     */
+    static void kill(Peer peer) throws InterruptedException {
+        peer.process.toHandle().destroyForcibly();
+        assertTrue(peer.process.waitFor(HUNG, TimeUnit.SECONDS), "the killed peer did not end");
+    }
+
     Path formatted() {
         Path file = dir.resolve("x.region");
         Region.createFile(file, SIZE);
@@ -142,8 +152,7 @@ class RegionCrossProcessTest {
                     reported = Long.parseLong(line.substring(10));
                 }
             }
-            a.process.destroyForcibly(); // SIGKILL
-            assertTrue(a.process.waitFor(HUNG, TimeUnit.SECONDS));
+            kill(a); // SIGKILL
             Peer b = start("produce", file.toString(), "2", "B", "2000");
             assertEquals("attached epoch 2", b.next(), "the taker claims the next epoch");
             while (tally.count('B') < 2000) {
@@ -202,8 +211,7 @@ class RegionCrossProcessTest {
                     acked = Long.parseLong(line.substring(6));
                 }
             }
-            c1.process.destroyForcibly(); // SIGKILL
-            assertTrue(c1.process.waitFor(HUNG, TimeUnit.SECONDS));
+            kill(c1); // SIGKILL
             String line;
             while (!(line = c1.next()).equals("<eof>")) { // everything it printed before it died
                 assertFalse(line.startsWith("gap"), line);

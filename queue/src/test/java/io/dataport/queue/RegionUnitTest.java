@@ -94,6 +94,10 @@ class RegionUnitTest {
         assertFalse(o.withKeeper(false).keeper());
         assertFalse(o.withTakeOver(false).takeOver());
         assertEquals(7, o.withHolder(7).holder());
+        assertFalse(RegionOptions.lookOnly().keeper());
+        assertEquals(1_000_000L, RegionOptions.lookOnly().leaseTimeoutNanos());
+        assertEquals(1_000_000L, RegionOptions.lookOnly().observationPauseNanos());
+        assertEquals(100_000_000L, o.observationPauseNanos());
     }
 
     @Test

@@ -8,7 +8,6 @@ import java.io.PrintStream;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -111,7 +110,7 @@ final class RegionCommand implements Callable<Integer> {
 
         @Override
         public Integer call() {
-            RegionOptions look = RegionOptions.defaults().withKeeper(false).withLeaseTimeout(Duration.ofMillis(1));
+            RegionOptions look = RegionOptions.lookOnly();
             try (Region region = Region.open(path, null, look)) {
                 PrintWriter out = spec.commandLine().getOut();
                 RegionGeometry g = region.geometry();
@@ -154,7 +153,7 @@ final class RegionCommand implements Callable<Integer> {
                 throw new IllegalArgumentException(path + ": not a region file (no such regular file)");
             }
             if (!force) {
-                RegionOptions look = RegionOptions.defaults().withKeeper(false).withLeaseTimeout(Duration.ofMillis(1));
+                RegionOptions look = RegionOptions.lookOnly();
                 try (Region region = Region.open(path, null, look)) {
                     for (int i = 0; i < region.geometry().rings().size(); i++) {
                         Region.RingStatus s = region.status(i);
