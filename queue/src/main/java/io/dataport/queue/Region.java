@@ -154,12 +154,12 @@ public final class Region implements AutoCloseable {
 
     /** Attaches the producer of ring {@code index}, claiming its lease ({@link RegionOptions}). */
     public RingProducer attachProducer(int index) {
-        return attach(index, Role.PRODUCER, (ring, lease) -> new RingProducer(ring, config(index), lease::close, false));
+        return attach(index, Role.PRODUCER, (ring, lease) -> new RingProducer(ring, config(index), lease::close, lease.epoch()));
     }
 
     /** Attaches the consumer of ring {@code index}, claiming its lease ({@link RegionOptions}). */
     public RingConsumer attachConsumer(int index) {
-        return attach(index, Role.CONSUMER, (ring, lease) -> new RingConsumer(ring, config(index), lease::close, false));
+        return attach(index, Role.CONSUMER, (ring, lease) -> new RingConsumer(ring, config(index), lease::close, lease.epoch()));
     }
 
     /** Claims {@code role}'s lease, then makes the end that holds it; the lease is released if that fails. */
@@ -187,7 +187,8 @@ public final class Region implements AutoCloseable {
         RegionGeometry.Ring r = directory.geometry.rings().get(index);
         long producer = ring.readLease(Role.PRODUCER);
         long consumer = ring.readLease(Role.CONSUMER);
-        return new RingStatus(r, ring.readProducerPosition(), ring.readConsumerPosition(),
+        return new RingStatus(r, ring.readProducerPosition() & RingLayout.POSITION_MASK,
+                ring.readConsumerPosition() & RingLayout.POSITION_MASK,
                 Lease.holderOf(producer), Lease.epochOf(producer), ring.readHeartbeat(Role.PRODUCER),
                 Lease.holderOf(consumer), Lease.epochOf(consumer), ring.readHeartbeat(Role.CONSUMER));
     }

@@ -36,32 +36,43 @@ import java.nio.ByteBuffer;
  */
 public final class RingConsumer extends RingEnd {
     private final RecordView view;
+    /** Our epoch in the consumer position word: the low 16 bits of the lease epoch. */
+    private final int epoch16;
     private long head;
     private long cachedProducerPosition;
     private ByteBuffer copyTarget;
     private int copiedLength;
     private final RecordHandler copier = this::copyOut;
 
-    /** AttachConsumer: resumes from the positions in shared memory, validated like any peer input. */
+    /** AttachConsumer of a ring file or an in-memory ring (under its lock): moves the epoch in the lease word. */
     RingConsumer(SharedRing ring, RingConfig config, Runnable release) {
-        this(ring, config, release, true);
+        this(ring, config, release, ring.advanceConsumerEpoch());
     }
 
-    /** {@code advanceEpoch} false: the role's lease already moved the epoch ({@link Region}). */
-    RingConsumer(SharedRing ring, RingConfig config, Runnable release, boolean advanceEpoch) {
+    /**
+     * AttachConsumer with the lease epoch {@code epoch}: fences the consumer position word with it
+     * (a stalled predecessor's next publish fails), then resumes from the positions in shared
+     * memory, validated like any peer input.
+     */
+    RingConsumer(SharedRing ring, RingConfig config, Runnable release, long epoch) {
         super(ring, config, release);
         this.view = new RecordView(ring);
-        long consumerPosition = ring.readConsumerPosition();
-        long producerPosition = ring.readProducerPosition();
+        this.epoch16 = (int) epoch & EPOCH_MASK;
+        long word;
+        do {
+            word = ring.readConsumerPosition();
+            if (isNewerEpoch(wordEpoch(word), epoch16)) {
+                throw loseRole("the consumer position word has a newer epoch at attach");
+            }
+        } while (!ring.publishConsumerPosition(word, packPosition(epoch16, word)));
+        long consumerPosition = word & POSITION_MASK;
+        long producerPosition = positionNear(ring.readProducerPosition(), consumerPosition);
         String problem = checkPositions(producerPosition, consumerPosition, capacity);
         if (problem != null) {
             poison(problem);
         }
         this.head = consumerPosition;
         this.cachedProducerPosition = consumerPosition;
-        if (advanceEpoch) {
-            ring.advanceConsumerEpoch();
-        }
     }
 
     /**
@@ -107,8 +118,11 @@ public final class RingConsumer extends RingEnd {
         } finally {
             view.clear();
             if (position != head) {
+                long from = head;
                 head = position;
-                ring.publishConsumerPosition(position);
+                if (!ring.publishConsumerPosition(packPosition(epoch16, from), packPosition(epoch16, position))) {
+                    lostOrCorrupt();
+                }
                 if (peerDoorbell != null) {
                     wakePeer();
                 }
@@ -186,9 +200,17 @@ public final class RingConsumer extends RingEnd {
         copyTarget.position(at + copiedLength);
     }
 
+    /** The consumer position word did not hold what we published: a new consumer fenced us, or a peer scribbled. */
+    private void lostOrCorrupt() {
+        if (wordEpoch(ring.readConsumerPosition()) != epoch16) {
+            throw loseRole("the consumer position word has another holder's epoch");
+        }
+        throw poison("the consumer position word changed under us, yet it still holds our epoch " + epoch16);
+    }
+
     /** RefreshProducerPosition: re-reads the producer position and validates it. */
     void refreshProducerPosition() {
-        long producerPosition = ring.readProducerPosition();
+        long producerPosition = positionNear(ring.readProducerPosition(), cachedProducerPosition);
         if ((producerPosition & (RECORD_ALIGNMENT - 1)) != 0
                 || producerPosition - cachedProducerPosition < 0
                 || producerPosition - head > capacity) {
@@ -199,15 +221,19 @@ public final class RingConsumer extends RingEnd {
         cachedProducerPosition = producerPosition;
     }
 
-    /** ReadRecordHeader, padding case: it must run exactly to the region end, inside what was published. */
+    /**
+     * ReadRecordHeader, padding case: it runs to the region end, or ends before it (over a hole),
+     * and stays inside the region and what was published.
+     */
     private int checkPadding(long position, int index, int length) {
         int toEnd = capacity - index;
-        if (length != toEnd - RECORD_HEADER_LENGTH || cachedProducerPosition - position < toEnd) {
+        if (length < 0 || length > toEnd - RECORD_HEADER_LENGTH
+                || cachedProducerPosition - position < recordSize(length)) {
             poison("padding at position " + position + " has length " + length + " but the region end is "
                     + (toEnd - RECORD_HEADER_LENGTH) + " bytes after its header, or it passes the producer position "
                     + cachedProducerPosition);
         }
-        return toEnd;
+        return recordSize(length);
     }
 
     /** ReadRecordHeader, record case: sane length and type, inside the region and what was published. */

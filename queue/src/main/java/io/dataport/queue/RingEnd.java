@@ -11,6 +11,8 @@ abstract class RingEnd implements AutoCloseable {
     final int maxRecordLength;
     private final Runnable release;
     private String poison;
+    /** Why this end lost its role (a fenced word showed a newer holder), or null. */
+    private String lost;
     private boolean closed;
     private String name = "in-memory ring";
     private java.util.function.BooleanSupplier peerAttached;
@@ -61,9 +63,9 @@ abstract class RingEnd implements AutoCloseable {
         return lease == null ? -1 : lease.epoch();
     }
 
-    /** Whether another holder took this end's role over (its lease was lost): every call now fails. */
+    /** Whether another holder took this end's role over (its lease or a fenced word said so): every call now fails. */
     public boolean lostRole() {
-        return lease != null && lease.isLost();
+        return lost != null || lease != null && lease.isLost();
     }
 
     /**
@@ -211,18 +213,39 @@ abstract class RingEnd implements AutoCloseable {
         return (int) position & mask;
     }
 
-    /** Throws if this end was closed or poisoned. */
+    /** Throws if this end was closed, poisoned or fenced out. */
     final void checkUsable() {
         if (poison != null) {
             throw new RingCorruptedException(poison);
+        }
+        if (lost != null) {
+            throw new RegionException(lost);
         }
         if (closed) {
             throw new IllegalStateException("this ring end is closed");
         }
         if (lease != null && lease.isLost()) {
-            throw new RegionException(name + ": this end lost its role: another holder took its lease over"
-                    + " (this process stalled for longer than the lease timeout)");
+            throw loseRole("its lease was taken over (its keeper's beat saw it)");
         }
+    }
+
+    /**
+     * LoseRole: a fenced word (a position word, the reservation word, a record header) showed that
+     * another holder took this end's role over while it was stalled. This end makes no further
+     * store except {@link #afterLoss} (the producer frees its holes: every store it made came
+     * before), and this and every later call throws {@link RegionException}.
+     */
+    final RegionException loseRole(String what) {
+        if (lost == null) {
+            lost = name + ": this end lost its role: " + what + "; another holder took it over while this"
+                    + " process stalled for longer than the lease timeout";
+            afterLoss();
+        }
+        throw new RegionException(lost);
+    }
+
+    /** What an end does once, when it learns it lost its role. */
+    void afterLoss() {
     }
 
     /** Poisons this end: this and every later call throws {@link RingCorruptedException}. */
@@ -264,16 +287,32 @@ abstract class RingEnd implements AutoCloseable {
         return poison != null;
     }
 
+    /** Whether this end may still write: not closed, poisoned or fenced out. */
+    final boolean isLive() {
+        return !closed && poison == null && lost == null && (lease == null || !lease.isLost());
+    }
+
     /** Detaches this end (releasing its role so another process may attach). Idempotent. */
     @Override
     public void close() {
         if (closed) {
             return;
         }
+        if (isLive()) {
+            try {
+                beforeRelease();
+            } catch (RuntimeException | InternalError e) {
+                // a truncated or hostile mapping: the role is released anyway
+            }
+        }
         closed = true;
         if (release != null) {
             release.run();
         }
+    }
+
+    /** What a live end does before it releases its role on close. */
+    void beforeRelease() {
     }
 
     /** Validates positions read at attach: aligned, and the producer at most one capacity ahead. */

@@ -15,14 +15,16 @@ package io.dataport.queue;
  *  28          4     reserved (0)
  *  32          8     creation epoch             creator            plain, before magic
  *  40          8     tag (application's id)     creator            plain, before magic
- * 128          8     producer position          producer           release / acquire
+ * 128          8     producer position word     producer           CAS / acquire  (epoch:16 | position:48)
  * 136          8     producer lease word        producer (attach)  CAS / volatile (epoch:32 | holder:32)
  * 144          8     producer heartbeat         producer's keeper  release / acquire
- * 256          8     consumer position          consumer           release / acquire
+ * 152          8     reservation word           producer           CAS / acquire  (epoch:16 | end:48)
+ * 256          8     consumer position word     consumer           CAS / acquire  (epoch:16 | position:48)
  * 264          8     consumer lease word        consumer (attach)  CAS / volatile (epoch:32 | holder:32)
  * 272          8     consumer heartbeat         consumer's keeper  release / acquire
  * 384          4     consumer needs wake-up     consumer           release / acquire + full fence
  * 512          4     producer needs wake-up     producer           release / acquire + full fence
+ * 3072       512     hole table: 64 words       producer takers    CAS / acquire  (epoch:16 | start:24 | length:24)
  * 4096         cap   data region: records
  * </pre>
  *
@@ -33,7 +35,18 @@ package io.dataport.queue;
  * <p>A record is an 8-byte header, {@code int32 length} then {@code int32 type}, followed by
  * {@code length} payload bytes, padded to a multiple of {@link #RECORD_ALIGNMENT}. A record never
  * wraps: when it does not fit before the end of the data region, the producer first writes a
- * padding record (type {@link #PADDING_TYPE}) whose length runs exactly to the end.
+ * padding record (type {@link #PADDING_TYPE}) that runs to the end. A padding may also end before
+ * the region end: it covers a hole (below).
+ *
+ * <p><b>Fencing</b> (docs/decisions/0901, {@code spec/RingFencing.tla}): a holder that resumes after
+ * its role was taken over must never write where a live record is. The words that decide what the
+ * consumer reads carry the 16-bit epoch of the holder that wrote them and are written by
+ * compare-and-set, so a stale holder's write fails: the position words and the reservation word
+ * ({@code epoch << 48 | position mod 2^48}; a reader rebuilds the 64-bit position from its own,
+ * {@link #positionNear}), and the record and padding headers (CAS from the value read at the
+ * claim, after which the producer checks that the position word still holds its epoch). A taker
+ * records the range the old holder had reserved but not published as a hole; every holder pads
+ * over every hole on every lap.
  */
 public final class RingLayout {
     private RingLayout() {
@@ -60,6 +73,17 @@ public final class RingLayout {
     public static final int CONSUMER_HEARTBEAT_OFFSET = 272;
     public static final int CONSUMER_NEEDS_WAKEUP_OFFSET = 384;
     public static final int PRODUCER_NEEDS_WAKEUP_OFFSET = 512;
+    /** The producer's reservation word: it writes records only below the end it reserved. */
+    public static final int RESERVATION_OFFSET = 152;
+    /** The hole table: {@link #HOLE_SLOTS} words, 0 when free. */
+    public static final int HOLE_TABLE_OFFSET = 3072;
+    public static final int HOLE_SLOTS = 64;
+
+    /** Bits of a position in a position or reservation word; the 16 bits above hold the epoch. */
+    public static final int POSITION_BITS = 48;
+    public static final long POSITION_MASK = (1L << POSITION_BITS) - 1;
+    /** Epochs in fenced words are the low 16 bits of the lease epoch. */
+    public static final int EPOCH_MASK = 0xFFFF;
 
     /** Length of the header page; the data region starts here. */
     public static final int HEADER_LENGTH = 4096;
@@ -97,6 +121,29 @@ public final class RingLayout {
 
     static int headerType(long header) {
         return (int) (header >>> 32);
+    }
+
+    /** A position or reservation word: {@code epoch16 << 48 | position mod 2^48}. */
+    static long packPosition(int epoch16, long position) {
+        return (long) epoch16 << POSITION_BITS | (position & POSITION_MASK);
+    }
+
+    /** The epoch of a position or reservation word. */
+    static int wordEpoch(long word) {
+        return (int) (word >>> POSITION_BITS);
+    }
+
+    /**
+     * The 64-bit position of {@code word} nearest to {@code reference}: positions we compare are
+     * always within 2^47 bytes of each other, so the 48-bit difference, sign-extended, is exact.
+     */
+    static long positionNear(long word, long reference) {
+        return reference + ((word - reference) << (64 - POSITION_BITS) >> (64 - POSITION_BITS));
+    }
+
+    /** Whether epoch {@code a} is newer than {@code b} (16-bit epochs, compared modulo 2^16). */
+    static boolean isNewerEpoch(int a, int b) {
+        return (short) (a - b) > 0;
     }
 
     static boolean isPowerOfTwo(long value) {

@@ -14,11 +14,15 @@ import java.nio.ByteOrder;
  * {@code spec/DataportRing.tla}. The memory-ordering rules live here and nowhere else:
  *
  * <ul>
- *   <li>A side publishes its position with a <b>release</b> store ({@link #publishProducerPosition},
- *       {@link #publishConsumerPosition}); every plain write it made before (payload, record header,
- *       padding) is then visible to a peer that reads the position with an <b>acquire</b> load
- *       ({@link #readProducerPosition}, {@link #readConsumerPosition}).</li>
- *   <li>Record headers and payload bytes are plain accesses, ordered by those position accesses.</li>
+ *   <li>A side publishes its position word with a <b>compare-and-set</b> (volatile: a release and
+ *       more) from the word it last published ({@link #publishProducerPosition},
+ *       {@link #publishConsumerPosition}); every write it made before (payload, record header,
+ *       padding) is then visible to a peer that reads the word with an <b>acquire</b> load
+ *       ({@link #readProducerPosition}, {@link #readConsumerPosition}). The CAS fails for a holder
+ *       whose role was taken over: the taker put its own epoch in the word.</li>
+ *   <li>Payload bytes are plain stores; record and padding headers are CASes from the value read
+ *       at the claim ({@link #readSlot}); the consumer reads headers with plain loads, ordered by
+ *       its acquire of the position word.</li>
  *   <li>The creator writes the magic word last, with a release store; an opener reads it first, with
  *       an acquire load, so a visible magic implies a complete header.</li>
  * </ul>
@@ -51,6 +55,14 @@ class SharedRing {
         SharedRing ring = new SharedRing(ByteBuffer.allocateDirect((int) config.fileLength()));
         ring.initialiseHeader(config, 1, tag);
         return ring;
+    }
+
+    /**
+     * A plain-ordered release store of a raw 64-bit word at {@code offset} of the mapping: for a test
+     * that starts a ring at a chosen position or plays a hostile peer. The ring's ends never call it.
+     */
+    void scribble(int offset, long value) {
+        LONGS.setRelease(region, offset, value);
     }
 
     /** The mapping itself, for test-only subclasses (a broken ordering variant, a hostile peer). */
@@ -103,22 +115,47 @@ class SharedRing {
         return region.getLong(TAG_OFFSET);
     }
 
-    // ---- positions and epochs (TLA+: Publish*/Refresh*/Attach*) ----
+    // ---- position words (TLA+ spec/RingFencing.tla: PublishProducerPosition, FencePosition, ...) ----
+    // A position word is epoch16 << 48 | position mod 2^48 (RingLayout.packPosition): written only by
+    // compare-and-set, so a holder whose role was taken over (a newer epoch) fails its next write.
 
+    /** The producer position word (acquire): every record header and payload below it is visible. */
     long readProducerPosition() {
         return (long) LONGS.getAcquire(region, PRODUCER_POSITION_OFFSET);
     }
 
-    void publishProducerPosition(long position) {
-        LONGS.setRelease(region, PRODUCER_POSITION_OFFSET, position);
+    /** PublishProducerPosition / FencePosition: one CAS (volatile, so it also releases the records below). */
+    boolean publishProducerPosition(long expected, long value) {
+        return LONGS.compareAndSet(region, PRODUCER_POSITION_OFFSET, expected, value);
     }
 
     long readConsumerPosition() {
         return (long) LONGS.getAcquire(region, CONSUMER_POSITION_OFFSET);
     }
 
-    void publishConsumerPosition(long position) {
-        LONGS.setRelease(region, CONSUMER_POSITION_OFFSET, position);
+    /** PublishConsumerPosition / the consumer's fence at attach: one CAS. */
+    boolean publishConsumerPosition(long expected, long value) {
+        return LONGS.compareAndSet(region, CONSUMER_POSITION_OFFSET, expected, value);
+    }
+
+    /** The reservation word: the producer writes records only below its end. */
+    long readReservation() {
+        return (long) LONGS.getAcquire(region, RESERVATION_OFFSET);
+    }
+
+    /** Reserve / FenceReservation: one CAS of the reservation word. */
+    boolean casReservation(long expected, long value) {
+        return LONGS.compareAndSet(region, RESERVATION_OFFSET, expected, value);
+    }
+
+    /** One word of the hole table (0: free). */
+    long readHole(int slot) {
+        return (long) LONGS.getAcquire(region, HOLE_TABLE_OFFSET + 8 * slot);
+    }
+
+    /** RecordHole (from 0) and ReleaseHoles (to 0): one CAS of a hole table word. */
+    boolean casHole(int slot, long expected, long value) {
+        return LONGS.compareAndSet(region, HOLE_TABLE_OFFSET + 8 * slot, expected, value);
     }
 
     /**
@@ -167,10 +204,15 @@ class SharedRing {
         LONGS.setRelease(region, role.heartbeatOffset, value);
     }
 
-    /** Whether any control word of the header page (positions, leases, heartbeats, flags) is not 0. */
+    /** Whether any control word of the header page (positions, leases, heartbeats, flags, holes) is not 0. */
     boolean hasControlState() {
         for (int offset = PRODUCER_POSITION_OFFSET; offset < PRODUCER_NEEDS_WAKEUP_OFFSET + 128; offset += 8) {
             if (region.getLong(offset) != 0) {
+                return true;
+            }
+        }
+        for (int slot = 0; slot < HOLE_SLOTS; slot++) {
+            if (readHole(slot) != 0) {
                 return true;
             }
         }
@@ -209,14 +251,23 @@ class SharedRing {
         VarHandle.fullFence();
     }
 
-    // ---- records (TLA+: WritePadding, WriteRecordHeader, ReadRecordHeader) ----
+    // ---- records (TLA+: ReadSlot, WritePadding, WriteRecordHeader, ReadRecordHeader) ----
+    // The producer writes headers by CAS from the value it read at the claim (ReadSlot): a holder
+    // that was taken over meanwhile finds the new holder's header or padding there and fails.
 
-    void writePadding(int index, int length) {
-        region.putLong(HEADER_LENGTH + index, packHeader(length, PADDING_TYPE));
+    /** ReadSlot: the header word at {@code index}, read before the claim's payload is written. */
+    long readSlot(int index) {
+        return region.getLong(HEADER_LENGTH + index);
     }
 
-    void writeRecordHeader(int index, int length, int type) {
-        region.putLong(HEADER_LENGTH + index, packHeader(length, type));
+    /** WritePadding: a padding of {@code length} bytes after its header, by CAS from the value read at the claim. */
+    boolean writePadding(int index, long expected, int length) {
+        return LONGS.compareAndSet(region, HEADER_LENGTH + index, expected, packHeader(length, PADDING_TYPE));
+    }
+
+    /** WriteRecordHeader: commits a record, by CAS from the value read at the claim. */
+    boolean writeRecordHeader(int index, long expected, int length, int type) {
+        return LONGS.compareAndSet(region, HEADER_LENGTH + index, expected, packHeader(length, type));
     }
 
     /** One 64-bit read of a record header: the caller decodes and validates this single snapshot. */

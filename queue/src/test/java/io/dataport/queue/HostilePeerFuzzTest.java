@@ -97,8 +97,8 @@ class HostilePeerFuzzTest {
                     consumer = data.consumeLong();
                 }
             }
-            peer.publishProducerPosition(producer);
-            peer.publishConsumerPosition(consumer);
+            peer.scribble(RingLayout.PRODUCER_POSITION_OFFSET, producer);
+            peer.scribble(RingLayout.CONSUMER_POSITION_OFFSET, consumer);
         }
 
         /** The layout's rule for the positions found at attach. */
@@ -234,13 +234,13 @@ class HostilePeerFuzzTest {
                     int index = data.consumeInt(0, capacity / 8 - 1) * 8;
                     int length = data.consumeBoolean() ? data.consumeInt(-16, max + 16) : data.consumeInt();
                     int type = data.consumeBoolean() ? data.consumeInt(-3, 3) : data.consumeInt();
-                    peer.writeRecordHeader(index, length, type);
+                    peer.scribble(RingLayout.HEADER_LENGTH + index, RingLayout.packHeader(length, type));
                 }
                 case 2 -> peerWritesLongAnywhere();
                 case 3 -> {
                     long position = data.consumeBoolean() ? data.consumeLong()
                             : head + data.consumeInt(-2, capacity / 8 + 2) * 8L + (data.consumeBoolean() ? data.consumeInt(1, 7) : 0);
-                    peer.publishProducerPosition(position);
+                    peer.scribble(RingLayout.PRODUCER_POSITION_OFFSET, position);
                 }
                 default -> peerWritesBytes();
             }
@@ -500,11 +500,11 @@ class HostilePeerFuzzTest {
             }
 
             @Override
-            void publishConsumerPosition(long position) {
+            boolean publishConsumerPosition(long expected, long value) {
                 peerMayAct();
                 check(inCall, "consumer position published outside a call");
-                publishedByVictim = position;
-                super.publishConsumerPosition(position);
+                publishedByVictim = value & POSITION_MASK;
+                return super.publishConsumerPosition(expected, value);
             }
 
             @Override
@@ -514,17 +514,17 @@ class HostilePeerFuzzTest {
             }
 
             @Override
-            void publishProducerPosition(long position) {
+            boolean publishProducerPosition(long expected, long value) {
                 throw new AssertionError("the consumer wrote the producer position");
             }
 
             @Override
-            void writePadding(int index, int length) {
+            boolean writePadding(int index, long expected, int length) {
                 throw new AssertionError("the consumer wrote into the data region");
             }
 
             @Override
-            void writeRecordHeader(int index, int length, int type) {
+            boolean writeRecordHeader(int index, long expected, int length, int type) {
                 throw new AssertionError("the consumer wrote into the data region");
             }
 
@@ -631,7 +631,7 @@ class HostilePeerFuzzTest {
                     long position = data.consumeBoolean() ? data.consumeLong()
                             : publishedByVictim - data.consumeInt(-2, capacity / 8 + 2) * 8L
                                     + (data.consumeBoolean() ? data.consumeInt(1, 7) : 0);
-                    peer.publishConsumerPosition(position);
+                    peer.scribble(RingLayout.CONSUMER_POSITION_OFFSET, position);
                 }
                 case 2 -> {
                     tainted = true;
@@ -953,28 +953,28 @@ class HostilePeerFuzzTest {
             }
 
             @Override
-            void publishProducerPosition(long position) {
-                published(position);
-                super.publishProducerPosition(position);
+            boolean publishProducerPosition(long expected, long value) {
+                published(value & POSITION_MASK);
+                return super.publishProducerPosition(expected, value);
             }
 
             @Override
-            void publishConsumerPosition(long position) {
+            boolean publishConsumerPosition(long expected, long value) {
                 throw new AssertionError("the producer wrote the consumer position");
             }
 
             @Override
-            void writePadding(int index, int length) {
+            boolean writePadding(int index, long expected, int length) {
                 checkWrite("padding header", index, RECORD_HEADER_LENGTH);
                 written.put(positionOf(index), packHeader(length, PADDING_TYPE));
-                super.writePadding(index, length);
+                return super.writePadding(index, expected, length);
             }
 
             @Override
-            void writeRecordHeader(int index, int length, int type) {
+            boolean writeRecordHeader(int index, long expected, int length, int type) {
                 checkWrite("record header", index, RECORD_HEADER_LENGTH);
                 written.put(positionOf(index), packHeader(length, type));
-                super.writeRecordHeader(index, length, type);
+                return super.writeRecordHeader(index, expected, length, type);
             }
 
             @Override

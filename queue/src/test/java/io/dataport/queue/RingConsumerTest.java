@@ -127,12 +127,15 @@ class RingConsumerTest {
         RingConfig config = new RingConfig(1024, 256);
         SharedRing counting = new SharedRing(ByteBuffer.allocateDirect((int) config.fileLength())) {
             @Override
-            void publishConsumerPosition(long position) {
+            boolean publishConsumerPosition(long expected, long value) {
                 publishes[0]++;
-                super.publishConsumerPosition(position);
+                return super.publishConsumerPosition(expected, value);
             }
         };
         counting.initialiseHeader(config, 1, 0);
-        return new TestRing(config, counting);
+        TestRing ring = new TestRing(config, counting);
+        assertEquals(1, publishes[0], "attaching fences the consumer position word once");
+        publishes[0] = 0;
+        return ring;
     }
 }

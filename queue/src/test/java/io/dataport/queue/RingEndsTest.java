@@ -86,7 +86,7 @@ class RingEndsTest {
         ring.producer.offer(new byte[1]);
         assertEquals(1, ring.consumer.poll(r -> { }, 1));
         SharedRing shared = ring.shared;
-        shared.publishProducerPosition(ring.consumer.position()); // a re-read would now say "empty"
+        shared.scribble(RingLayout.PRODUCER_POSITION_OFFSET, ring.consumer.position()); // a re-read would now say "empty"
         assertTrue(ring.consumer.hasWork(), "the second record is already known: no re-read needed");
     }
 
@@ -234,11 +234,11 @@ class RingEndsTest {
         assertNotNull(ring.producer.tryClaim(24));              // padding [232, 256), the claim at 0
         ring.producer.abort();
         ring.producer.publish();                                // publishes the padding alone
-        assertEquals(256, ring.shared.readProducerPosition());
+        assertEquals(256, ring.shared.readProducerPosition() & RingLayout.POSITION_MASK);
         assertEquals(0, ring.consumer.poll(r -> fail("padding is never delivered"), 10));
         assertEquals(256, ring.consumer.position(), "the padding was consumed");
         assertFalse(ring.consumer.isPoisoned());
-        assertEquals(256, ring.shared.readConsumerPosition(), "and its consumption published");
+        assertEquals(256, ring.shared.readConsumerPosition() & RingLayout.POSITION_MASK, "and its consumption published");
     }
 
     @Test
@@ -284,7 +284,7 @@ class RingEndsTest {
         ring.drain();
         assertTrue(ring.producer.offer(new byte[120]));          // the producer caches 256
         ring.producer.offer(new byte[120]);                      // [384, 512)
-        ring.shared.publishConsumerPosition(128);                // back from 256, aligned, behind the producer
+        ring.shared.scribble(RingLayout.CONSUMER_POSITION_OFFSET, 128);                // back from 256, aligned, behind the producer
         RingCorruptedException e = assertThrows(RingCorruptedException.class, () -> ring.producer.offer(new byte[8]));
         assertEquals("ring corrupted: consumer position 128 is misaligned, moved back from 256 or passed the"
                 + " producer position 512", e.getMessage());
@@ -311,7 +311,7 @@ class RingEndsTest {
         TestRing ring = new TestRing(256, 120);
         ring.producer.offer(new byte[120]);
         ring.producer.offer(new byte[120]);
-        ring.shared.publishConsumerPosition(3);
+        ring.shared.scribble(RingLayout.CONSUMER_POSITION_OFFSET, 3);
         assertThrows(RingCorruptedException.class, () -> ring.producer.tryClaim(8));
         assertTrue(ring.producer.isPoisoned());
         RingCorruptedException commit = assertThrows(RingCorruptedException.class, ring.producer::commit);
@@ -364,10 +364,10 @@ class RingEndsTest {
     @Test
     void hostilePaddingIsRefusedWithWhereTheRegionEnds() {
         TestRing ring = new TestRing(256, 120);
-        ring.shared.writePadding(0, 16);
-        ring.shared.publishProducerPosition(256);
+        ring.shared.scribble(RingLayout.HEADER_LENGTH + 0, RingLayout.packHeader(256, RingLayout.PADDING_TYPE));
+        ring.shared.scribble(RingLayout.PRODUCER_POSITION_OFFSET, 256);
         RingCorruptedException e = assertThrows(RingCorruptedException.class, () -> ring.consumer.poll(r -> fail(), 10));
-        assertEquals("ring corrupted: padding at position 0 has length 16 but the region end is 248 bytes after its"
+        assertEquals("ring corrupted: padding at position 0 has length 256 but the region end is 248 bytes after its"
                 + " header, or it passes the producer position 256", e.getMessage());
     }
 
@@ -381,7 +381,12 @@ class RingEndsTest {
     void aFaultOfTheMappingPoisonsTheEndThatMetIt() {
         String[] faultAt = {""};
         RingConfig config = new RingConfig(256, 120);
-        SharedRing faulty = new SharedRing(ByteBuffer.allocateDirect((int) config.fileLength())) {
+        class Faulty extends SharedRing {
+            Faulty() {
+                super(ByteBuffer.allocateDirect((int) config.fileLength()));
+                initialiseHeader(config, 1, 0);
+            }
+
             private void maybeFault(String access) {
                 if (faultAt[0].equals(access)) {
                     throw new InternalError("a fault occurred in an unsafe memory access operation");
@@ -404,15 +409,15 @@ class RingEndsTest {
             }
 
             @Override
-            void writeRecordHeader(int index, int length, int type) {
+            boolean writeRecordHeader(int index, long expected, int length, int type) {
                 maybeFault("writeRecordHeader");
-                super.writeRecordHeader(index, length, type);
+                return super.writeRecordHeader(index, expected, length, type);
             }
 
             @Override
-            void publishProducerPosition(long position) {
+            boolean publishProducerPosition(long expected, long value) {
                 maybeFault("publishProducerPosition");
-                super.publishProducerPosition(position);
+                return super.publishProducerPosition(expected, value);
             }
 
             @Override
@@ -420,19 +425,19 @@ class RingEndsTest {
                 maybeFault("writeConsumerNeedsWakeup");
                 super.writeConsumerNeedsWakeup(value);
             }
-        };
-        faulty.initialiseHeader(config, 1, 0);
-        TestRing ring = new TestRing(config, faulty);
-        // attached before any fault (an attach is not among the entry points that convert one)
-        TestRing second = new TestRing(config, faulty);
-        TestRing third = new TestRing(config, faulty);
-        TestRing fourth = new TestRing(config, faulty);
+        }
+        // four rings, attached before any fault (an attach is not among the entry points that convert one)
+        TestRing ring = new TestRing(config, new Faulty());
+        TestRing second = new TestRing(config, new Faulty());
+        TestRing third = new TestRing(config, new Faulty());
+        TestRing fourth = new TestRing(config, new Faulty());
 
         faultAt[0] = "other readProducerPosition";
         assertEquals("something else",
                 assertThrows(InternalError.class, () -> ring.consumer.poll(r -> { }, 1)).getMessage());
         assertFalse(ring.consumer.isPoisoned(), "not a fault of the mapping: passed through, nothing poisoned");
 
+        faultAt[0] = "";
         ClaimedRecord claim = ring.producer.tryClaim(16);
         faultAt[0] = "writePayloadLong";
         assertMappingFault(ring.producer, () -> claim.putLong(0, 1));

@@ -125,7 +125,7 @@ public class RingLincheckTest {
             assertEquals(expected, actual, "seed=" + seed + ", step " + step + ", last operations (op:length) " + history);
         }
         assertTrue(ring.producer.position() - RingModel.START > 100L * RingModel.CAPACITY, "many laps");
-        assertTrue(ring.producer.position() < 0, "the positions passed the signed 64-bit overflow");
+        assertTrue(ring.producer.position() > RingLayout.POSITION_MASK, "the positions passed the wrap of the 48-bit field");
         assertTrue(fulls > 1_000, "the ring was often full: " + fulls);
     }
 
@@ -175,8 +175,8 @@ public class RingLincheckTest {
                 throw new AssertionError("the model's max length must be the largest the capacity allows");
             }
             shared = SharedRing.allocate(config, 0);
-            shared.publishProducerPosition(RingModel.START);
-            shared.publishConsumerPosition(RingModel.START);
+            shared.scribble(RingLayout.PRODUCER_POSITION_OFFSET, RingModel.START);
+            shared.scribble(RingLayout.CONSUMER_POSITION_OFFSET, RingModel.START);
             producer = new RingProducer(shared, config, null);
             consumer = new RingConsumer(shared, config, null);
         }
@@ -224,7 +224,8 @@ public class RingLincheckTest {
         /** Free bytes: our position against the consumer position in shared memory (one atomic read). */
         @Operation(nonParallelGroup = "producer")
         public long freeSpace() {
-            return RingModel.CAPACITY - (producer.position() - shared.readConsumerPosition());
+            return RingModel.CAPACITY - (producer.position()
+                    - RingLayout.positionNear(shared.readConsumerPosition(), producer.position()));
         }
 
         /** Polls one record, reading the payload in place piecewise (long, int, byte). */

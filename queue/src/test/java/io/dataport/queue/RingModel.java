@@ -22,8 +22,9 @@ import java.util.ArrayDeque;
  *       published: that is the design, decision 5 of the brief).</li>
  * </ul>
  *
- * Positions here count from 0; the ring under test starts at {@link #START} (close to the 64-bit
- * overflow, at data offset {@link #START_OFFSET}), so the tests also cover wrapping arithmetic.
+ * Positions here count from 0; the ring under test starts at {@link #START} (close to the wrap of
+ * the 48-bit position field of the position words, at data offset {@link #START_OFFSET}), so the
+ * tests also cover wrapping arithmetic.
  * Every method answers exactly like the operation of the same name in {@link RingLincheckTest}.
  */
 public final class RingModel {
@@ -31,8 +32,8 @@ public final class RingModel {
     public static final int CAPACITY = 64;
     /** The largest the capacity allows ({@link RingLayout#maxRecordLengthFor}): a record of this length takes half the ring. */
     public static final int MAX_LENGTH = CAPACITY / 2 - 8;
-    /** Where the ring under test starts: 24 bytes before the end of the region and of the signed 64-bit range. */
-    public static final long START = Long.MAX_VALUE - 23;
+    /** Where the ring under test starts: 24 bytes before the end of the region and of the 48-bit position field. */
+    public static final long START = RingLayout.POSITION_MASK - 23;
     public static final int START_OFFSET = (int) (START & (CAPACITY - 1));
 
     private record Entry(long at, int size, boolean padding, int length, int type, long seq) {
