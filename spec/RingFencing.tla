@@ -13,13 +13,16 @@
 (*      only below the end it reserved, extending it by CAS first;         *)
 (*    - the producer position word = (epoch, position), published by CAS;  *)
 (*    - record and padding headers, CASed from the value read before the   *)
-(*      payload was written; a padding header carries its writer's epoch,  *)
-(*      so a holder that reads a newer epoch's padding knows it lost.      *)
-(* 2. A taker first records the old holder's reserved range [P, R) as a    *)
-(*    HOLE (with the old epoch), then fences W and the position word with   *)
-(*    its own epoch.  Late payload stores of the old holder can only fall  *)
-(*    in [P, R): the taker and its successors write a padding over every   *)
-(*    hole on every lap, so no record ever lives there.                    *)
+(*      payload was written (ReadSlot), after which the holder checks that *)
+(*      the position word still holds its epoch (CheckEpoch): a taker      *)
+(*      fences that word before it pads anything, so a holder that read a *)
+(*      slot the taker had already padded knows it lost.                   *)
+(* 2. A taker fences W with its epoch, reads the position P, records the   *)
+(*    old holder's reserved range [P, R) as a HOLE (with the epoch of the  *)
+(*    position word it read), then fences the position word.  Late payload*)
+(*    stores of the old holder can only fall in [P, R): the taker and its  *)
+(*    successors write a padding over every hole on every lap, so no      *)
+(*    record ever lives there.                                             *)
 (* 3. A holder that learns it lost (a failed CAS) makes no further store   *)
 (*    except removing the holes of its own epoch: all its stores happened  *)
 (*    before that CAS, so the range is free again.  A holder that never    *)
@@ -55,7 +58,8 @@ VARIABLES
     lease,      \* lease word [ep, owner]
     holes,      \* hole table: set of [start: slot, len: slots, ep]
     \* ---- each claimant's private state ----------------------------------
-    pc,         \* claimant -> "out" | "idle" | "full" | "write" | "header" | "pad"
+    pc,         \* claimant -> "out" | "idle" | "full" | "read" | "readpad" | "check"
+                \*             | "checkpad" | "write" | "header" | "pad"
                 \*             | "take1" .. "take4" | "lost" | "gone" | "down"
     ep,         \* claimant -> its epoch (0 before it ever claimed)
     tail,       \* its own position (committed records, published or not)
@@ -93,7 +97,7 @@ None   == "none"
 
 Garbage      == [k |-> "G", id |-> 0, n |-> 0, ep |-> 0]
 Hdr(i)       == [k |-> "H", id |-> i, n |-> 1, ep |-> 0]
-Pad(n, e)    == [k |-> "D", id |-> 0, n |-> n, ep |-> e]
+Pad(n)       == [k |-> "D", id |-> 0, n |-> n, ep |-> 0]
 
 Dist(a, b) == (b - a + POSMOD) % POSMOD        \* b - a of free-running counters
 Add(a, n)  == (a + n) % POSMOD
@@ -259,8 +263,23 @@ TryClaim(c) ==
 ReadSlot(c) ==
     /\ pc[c] \in {"read", "readpad"}
     /\ seen' = [seen EXCEPT ![c] = buf[Idx(tail[c])].h]
-    /\ pc' = [pc EXCEPT ![c] = IF pc[c] = "read" THEN "write" ELSE "pad"]
+    /\ pc' = [pc EXCEPT ![c] = IF pc[c] = "read" THEN "check" ELSE "checkpad"]
     /\ UNCHANGED <<shared, ep, tail, pub, myEnd, cacheC, padTo, pendingIds, tk, consumer, ghost>>
+
+\* CheckEpoch (RingProducer.readSlot, second load): the position word must
+\* still hold our epoch.  Without it, a holder paused before ReadSlot reads
+\* the padding a taker wrote over its hole, and its header CAS from that
+\* value succeeds (mutant SlotEpochUnchecked).  Fenced(_) is a parameter
+\* only for that mutant.
+CheckEpochWith(c, Fenced(_)) ==
+    /\ pc[c] \in {"check", "checkpad"}
+    /\ IF Fenced(c)
+       THEN LoseRole(c)
+       ELSE pc' = [pc EXCEPT ![c] = IF pc[c] = "check" THEN "write" ELSE "pad"]
+    /\ UNCHANGED <<shared, ep, tail, pub, myEnd, cacheC, seen, padTo, pendingIds, tk, consumer, ghost>>
+
+PositionFenced(c) == ppos.ep # ep[c]
+CheckEpoch(c) == CheckEpochWith(c, PositionFenced)
 
 \* Reserve: the tail reached (or a padding passed) the end of the reservation:
 \* CAS W from (my epoch, end) to (my epoch, tail + CHUNK).  Fails once fenced.
@@ -286,21 +305,14 @@ RefreshConsumerPosition(c) ==
     /\ cpos # cacheC[c]
     /\ UNCHANGED <<shared, ep, tail, pub, myEnd, seen, padTo, pendingIds, tk, consumer, ghost>>
 
-NewerPadding(c) == seen[c].k = "D" /\ seen[c].ep > ep[c]
-
 \* WritePayload: a plain store.  This is the store a paused holder makes late.
-WritePayloadWith(c, Newer(_)) ==
+WritePayload(c) ==
     /\ pc[c] = "write"
-    /\ IF Newer(c)
-       THEN LoseRole(c) /\ UNCHANGED <<buf, nextId>>
-       ELSE /\ buf' = [buf EXCEPT ![Idx(tail[c])].d = nextId]
-            /\ pc' = [pc EXCEPT ![c] = "header"]
-            /\ UNCHANGED nextId
+    /\ buf' = [buf EXCEPT ![Idx(tail[c])].d = nextId]
+    /\ pc' = [pc EXCEPT ![c] = "header"]
     /\ late' = (late \/ ppos.ep # ep[c])
     /\ UNCHANGED <<resv, ppos, cpos, lease, holes, ep, tail, pub, myEnd, cacheC, seen,
-                   padTo, pendingIds, tk, consumer, committed, delivered, live, writer, released>>
-
-WritePayload(c) == WritePayloadWith(c, NewerPadding)
+                   padTo, pendingIds, tk, consumer, nextId, committed, delivered, live, writer, released>>
 
 \* WriteRecordHeader (commitBatched): CAS of the header word from the value
 \* read at the claim.  The record id is the payload written (ghost).
@@ -323,19 +335,17 @@ WriteRecordHeaderWith(Cas(_, _, _)) ==
 HeaderCas(c, i, new) == buf[i].h = seen[c]
 WriteRecordHeader == WriteRecordHeaderWith(HeaderCas)
 
-\* WritePadding over (the rest of) a hole: CAS of the header word, refused
-\* if it holds a newer epoch's padding.  The padding carries our epoch.
-WritePaddingWith(c, Newer(_)) ==
+\* WritePadding over (the rest of) a hole: CAS of the header word from the
+\* value ReadSlot saw.
+WritePadding(c) ==
     /\ pc[c] = "pad"
-    /\ IF Newer(c) \/ buf[Idx(tail[c])].h # seen[c]
+    /\ IF buf[Idx(tail[c])].h # seen[c]
        THEN LoseRole(c) /\ UNCHANGED <<buf, tail>>
-       ELSE /\ buf' = [buf EXCEPT ![Idx(tail[c])].h = Pad(padTo[c], ep[c])]
+       ELSE /\ buf' = [buf EXCEPT ![Idx(tail[c])].h = Pad(padTo[c])]
             /\ tail' = [tail EXCEPT ![c] = Add(tail[c], padTo[c])]
             /\ pc' = [pc EXCEPT ![c] = "idle"]
     /\ UNCHANGED <<resv, ppos, cpos, lease, holes, ep, pub, myEnd, cacheC, seen, padTo,
                    pendingIds, tk, consumer, ghost>>
-
-WritePadding(c) == WritePaddingWith(c, NewerPadding)
 
 \* PublishProducerPosition: CAS of the position word from (my epoch, what I
 \* published) to (my epoch, tail).  Abstract Enqueue of the pending records.
@@ -410,7 +420,7 @@ ReadPayload ==
 -----------------------------------------------------------------------------
 Others(c)    == ReadPosition(c) \/ ReleaseHoles(c) \/ Crash(c)
 Roles(c)     == ClaimLease(c) \/ Others(c)
-Producing(c) == \/ TryClaim(c) \/ ReadSlot(c) \/ Reserve(c) \/ RefreshConsumerPosition(c)
+Producing(c) == \/ TryClaim(c) \/ ReadSlot(c) \/ CheckEpoch(c) \/ Reserve(c) \/ RefreshConsumerPosition(c)
                 \/ WritePayload(c) \/ WritePadding(c) \/ PublishProducerPosition(c)
 Takeover     == FenceReservation \/ RecordHole \/ FencePosition
 Consuming    == RefreshProducerPosition \/ ReadRecordHeader \/ ReadPayload
@@ -426,7 +436,8 @@ TypeOK ==
     /\ resv \in [ep : Epochs, end : Pos]
     /\ ppos \in [ep : Epochs, pos : Pos]
     /\ cpos \in Pos
-    /\ pc \in [Claimants -> {"out", "idle", "full", "read", "readpad", "write", "header", "pad", "take1",
+    /\ pc \in [Claimants -> {"out", "idle", "full", "read", "readpad", "check", "checkpad", "write",
+                              "header", "pad", "take1",
                               "take2", "take3", "take4", "lost", "gone", "down"}]
     /\ cpc \in {"poll", "payload", "poisoned", "bad"}
 

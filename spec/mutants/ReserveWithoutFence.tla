@@ -5,7 +5,7 @@
 EXTENDS RingFencing
 MNext == \/ \E c \in Claimants :
               \/ Roles(c)
-              \/ TryClaim(c) \/ ReadSlot(c) \/ ReserveWith(c, LAMBDA x : TRUE) \/ RefreshConsumerPosition(c)
+              \/ TryClaim(c) \/ ReadSlot(c) \/ CheckEpoch(c) \/ ReserveWith(c, LAMBDA x : TRUE) \/ RefreshConsumerPosition(c)
               \/ WritePayload(c) \/ WritePadding(c) \/ PublishProducerPosition(c)
          \/ Takeover \/ WriteRecordHeader \/ Consuming
 MSpec == Init /\ [][MNext]_vars

@@ -255,9 +255,13 @@ class SharedRing {
     // The producer writes headers by CAS from the value it read at the claim (ReadSlot): a holder
     // that was taken over meanwhile finds the new holder's header or padding there and fails.
 
-    /** ReadSlot: the header word at {@code index}, read before the claim's payload is written. */
+    /**
+     * ReadSlot: the header word at {@code index}, read before the claim's payload is written. An
+     * acquire load, so the producer's next load (the position word's epoch, CheckEpoch) cannot be
+     * satisfied before it: a weaker order could see our epoch, then a taker's padding here.
+     */
     long readSlot(int index) {
-        return region.getLong(HEADER_LENGTH + index);
+        return (long) LONGS.getAcquire(region, HEADER_LENGTH + index);
     }
 
     /** WritePadding: a padding of {@code length} bytes after its header, by CAS from the value read at the claim. */
