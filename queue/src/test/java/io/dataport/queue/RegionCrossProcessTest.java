@@ -167,6 +167,79 @@ class RegionCrossProcessTest {
         }
     }
 
+    /**
+     * The hard case of the lease (issue 14, docs/decisions/0901): a holder stopped with SIGSTOP at a
+     * fixed point in the middle of writing a record (a test hook: it waits there for a line on
+     * stdin), its role taken over, the taker's records written around the ring three times and
+     * left unconsumed, then the holder resumed with SIGCONT: its late payload stores land in the
+     * hole the taker padded, its commit throws {@link RegionException}, and every record of the
+     * taker arrives intact.
+     */
+    @Test
+    void aHolderStoppedInTheMiddleOfARecordIsFencedWhenItResumes() throws Exception {
+        Path file = formatted();
+        Peer a = start("stall", file.toString(), "1");
+        assertEquals("hook epoch 1", a.next());
+        signal("STOP", a);
+        awaitState(a, 'T');                                       // stopped: its keeper cannot beat
+        try (Region region = Region.open(file, PAIR, RegionTest.quiet(2));
+             RingConsumer consumer = region.attachConsumer(0);
+             RingProducer taker = region.attachProducer(0)) {      // takes over: the heartbeat stood still
+            assertEquals(2, taker.leaseEpoch());
+            long[] next = {0};
+            RecordHandler check = r -> {
+                byte[] b = new byte[r.length()];
+                r.getBytes(0, b, 0, b.length);
+                assertArrayEquals(RegionPeer.stallRecord(next[0], 1000), b, "record " + next[0] + " is intact");
+                next[0]++;
+            };
+            long seq = 1;                                        // the stalled record 1 is never committed
+            long start = taker.position();
+            while (taker.position() - start < 3L * taker.capacity()) {
+                while (taker.offer(RegionPeer.stallRecord(seq, 1000))) {
+                    seq++;
+                }
+                while (consumer.poll(check, 64) > 0) {
+                    // drain
+                }
+            }
+            while (taker.offer(RegionPeer.stallRecord(seq, 1000))) { // live records all around the hole
+                seq++;
+            }
+            signal("CONT", a);
+            a.in.println("go");
+            String outcome = a.next();
+            assertTrue(outcome.startsWith("lost ") && outcome.contains("lost its role"), outcome);
+            assertEquals("<eof>", a.next());
+            assertTrue(a.process.waitFor(HUNG, TimeUnit.SECONDS));
+            while (consumer.poll(check, 64) > 0) {
+                // drain
+            }
+            assertEquals(seq, next[0], "record 0 of the stopped holder, then every record of the taker");
+            System.out.println("stopped holder fenced: " + outcome + "; " + (seq - 1) + " records of the taker intact");
+        }
+    }
+
+    /** Sends SIGSTOP or SIGCONT to a peer, by its PID. */
+    static void signal(String name, Peer peer) throws IOException, InterruptedException {
+        Process kill = new ProcessBuilder("kill", "-" + name, Long.toString(peer.process.pid())).inheritIO().start();
+        assertTrue(kill.waitFor(HUNG, TimeUnit.SECONDS) && kill.exitValue() == 0, "kill -" + name + " failed");
+    }
+
+    /** Waits until the peer's state in /proc is {@code state} ('T': stopped). */
+    static void awaitState(Peer peer, char state) throws IOException, InterruptedException {
+        Path stat = Path.of("/proc", Long.toString(peer.process.pid()), "stat");
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(HUNG);
+        while (true) {
+            String s = java.nio.file.Files.readString(stat);
+            if (s.charAt(s.lastIndexOf(')') + 2) == state) {
+                return;
+            }
+            assertTrue(System.nanoTime() < deadline, "peer " + peer.process.pid() + " never reached state " + state);
+            Thread.onSpinWait();
+        }
+    }
+
     /** Records of each producer, which must arrive as 0, 1, 2, ... with the check word intact. */
     static final class Tally {
         final long[] next = new long[128];

@@ -27,8 +27,50 @@ public final class RegionPeer {
                 case "produce" -> produce(region, args[3].charAt(0), Long.parseLong(args[4]));
                 case "consume" -> consume(region, Integer.parseInt(args[3]));
                 case "echo" -> echo(region, Long.parseLong(args[3]));
+                case "stall" -> stall(region);
                 default -> throw new IllegalArgumentException(args[0]);
             }
+        }
+        System.out.flush();
+    }
+
+    /** Record {@code seq} of the stall test: {@code length} bytes, the first 8 the sequence number, the rest {@code (byte) seq}. */
+    static byte[] stallRecord(long seq, int length) {
+        byte[] b = new byte[length];
+        java.util.Arrays.fill(b, (byte) seq);
+        java.nio.ByteBuffer.wrap(b).order(java.nio.ByteOrder.LITTLE_ENDIAN).putLong(0, seq);
+        return b;
+    }
+
+    /**
+     * A producer stopped at a fixed point in the middle of a record: it publishes record 0, claims
+     * record 1 and writes the first half of its payload, prints "hook", and waits at this test hook
+     * for "go" on stdin (the test stops the whole process with SIGSTOP here, keeper thread included,
+     * takes the role over, then resumes it with SIGCONT). Then it writes the second half (late
+     * stores) and commits, and prints what happened: "lost ..." is the documented outcome.
+     */
+    private static void stall(Region region) throws Exception {
+        BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
+        RingProducer p = region.attachProducer(0);
+        if (!p.offer(stallRecord(0, 1000))) {
+            throw new IllegalStateException("no room for record 0");
+        }
+        byte[] one = stallRecord(1, 1000);
+        ClaimedRecord r = p.tryClaim(one.length);
+        r.putBytes(0, one, 0, 500);
+        System.out.println("hook epoch " + p.leaseEpoch());
+        System.out.flush();
+        if (!"go".equals(in.readLine())) {
+            return;
+        }
+        r.putBytes(500, one, 500, 500);
+        try {
+            p.commit();
+            System.out.println("committed (not fenced!)");
+        } catch (RegionException e) {
+            System.out.println("lost " + e.getMessage());
+        } catch (RuntimeException e) {
+            System.out.println("other " + e);
         }
         System.out.flush();
     }
