@@ -8,7 +8,11 @@
 (* Unit: one 8-byte slot.  A record is one header slot + payload slots;    *)
 (* it never crosses the end of the data region: a record that does not     *)
 (* fit before the end is preceded by a padding record covering             *)
-(* [index, CAPACITY).  Positions are free-running counters modulo POSMOD   *)
+(* [index, CAPACITY).  The first RESERVED slots of every lap hold no       *)
+(* record (a region ring whose header page lives there, docs/decisions/    *)
+(* 0906): both sides skip them without a store (Skip), so a power-of-two   *)
+(* ring fills a power-of-two region.  Ring files have RESERVED = 0.        *)
+(* Positions are free-running counters modulo POSMOD                       *)
 (* (a multiple of CAPACITY standing for 2^64) and are only ever compared   *)
 (* through Dist, the wrap-safe difference Java computes with `a - b` on    *)
 (* longs.  Action names are the Java method names (docs/verification.md).  *)
@@ -25,6 +29,7 @@ EXTENDS Naturals, Sequences, FiniteSets
 
 CONSTANTS
     CAPACITY,   \* data region size in slots (a power of two)
+    RESERVED,   \* slots at the start of every lap that hold no record
     POSMOD,     \* positions are counters modulo POSMOD
     SIZES,      \* record sizes in slots, header included
     MAXBATCH,   \* records the producer may commit before one publish
@@ -42,6 +47,7 @@ MaxRecords == CAPACITY \div MinLen
 
 ASSUME /\ CAPACITY \in Nat \ {0}
        /\ POSMOD \in Nat /\ POSMOD % CAPACITY = 0 /\ POSMOD >= 2 * CAPACITY
+       /\ RESERVED \in 0..CAPACITY-1
        /\ SIZES \subseteq 1..CAPACITY /\ SIZES # {}
        /\ MAXBATCH \in Nat \ {0}
        /\ LIMIT \in Nat \ {0}
@@ -99,7 +105,16 @@ Dist(a, b) == (b - a + POSMOD) % POSMOD     \* b - a of the free-running counter
 Add(a, n)  == (a + n) % POSMOD
 Idx(p)     == p % CAPACITY                   \* pos & (capacity - 1)
 ToEnd(p)   == CAPACITY - Idx(p)
-Need(p, s) == IF s <= ToEnd(p) THEN s ELSE ToEnd(p) + s   \* exact fit: no padding
+\* A position in the reserved slots of its lap moves to the first usable one
+\* (RingEnd.skipReserved): local computation, no store.
+Skip(p)    == IF Idx(p) < RESERVED THEN Add(p, RESERVED - Idx(p)) ELSE p
+\* Each side's skip: two names only so that a mutant can leave one out.
+ProducerSkip(p) == Skip(p)
+ConsumerSkip(p) == Skip(p)
+\* Slots a record of s needs at p: the skip, then itself, or the padding to the
+\* end, the next lap's reserved slots and itself (exact fit: no padding).
+Need(p, s) == LET q == ProducerSkip(p) IN
+              Dist(p, q) + (IF s <= ToEnd(q) THEN s ELSE ToEnd(q) + RESERVED + s)
 
 NextId == (pubCount + unpub) % IDMOD        \* ghost: id of the record being written
 
@@ -117,10 +132,12 @@ Init ==
 (***************************** RingProducer ********************************)
 
 RoomFor(cache, s) == Dist(cache, tail) + Need(tail, s) <= CAPACITY   \* tail + need - cache <= capacity
-PadsFor(s)        == s > ToEnd(tail)                                  \* exact fit: no padding
+PadsFor(s)        == s > ToEnd(ProducerSkip(tail))                            \* exact fit: no padding
 
-\* The claim is open: WritePadding first when the record does not fit before the end.
+\* The claim is open at the first usable slot: WritePadding first when the
+\* record does not fit before the end.
 OpenClaimWith(Pads(_), s) ==
+    /\ tail' = ProducerSkip(tail)
     /\ claimSize' = s
     /\ written' = 0
     /\ ppc' = IF Pads(s) THEN "pad" ELSE "claimed"
@@ -136,8 +153,8 @@ TryClaimWith(Room(_, _), Pads(_), s) ==
     /\ unpub < MAXBATCH
     /\ IF Room(cachedConsumerPosition, s)
        THEN OpenClaimWith(Pads, s)
-       ELSE /\ ppc' = "full" /\ claimSize' = s /\ written' = 0
-    /\ UNCHANGED <<shared, tail, cachedConsumerPosition, unpub, consVars, ghostVars>>
+       ELSE /\ ppc' = "full" /\ claimSize' = s /\ written' = 0 /\ UNCHANGED tail
+    /\ UNCHANGED <<shared, cachedConsumerPosition, unpub, consVars, ghostVars>>
 
 TryClaim(s) == TryClaimWith(RoomFor, PadsFor, s)
 
@@ -156,19 +173,19 @@ RefreshConsumerPositionWith(Room(_, _), Pads(_)) ==
        IF ValidConsumerPosition(c)
        THEN /\ cachedConsumerPosition' = c
             /\ IF Room(c, claimSize) THEN OpenClaimWith(Pads, claimSize)
-                                     ELSE UNCHANGED <<ppc, claimSize, written>>
+                                     ELSE UNCHANGED <<ppc, claimSize, written, tail>>
        ELSE /\ ppc' = "poisoned"
-            /\ UNCHANGED <<cachedConsumerPosition, claimSize, written>>
-    /\ UNCHANGED <<shared, tail, unpub, consVars, ghostVars>>
+            /\ UNCHANGED <<cachedConsumerPosition, claimSize, written, tail>>
+    /\ UNCHANGED <<shared, unpub, consVars, ghostVars>>
 
 RefreshConsumerPosition == RefreshConsumerPositionWith(RoomFor, PadsFor)
 
-\* Inside tryClaim: the record does not fit before the end.
-\* [SharedRing.writePadding]
+\* Inside tryClaim: the record does not fit before the end.  The record then
+\* goes after the next lap's reserved slots.  [SharedRing.writePadding]
 WritePadding ==
     /\ ppc = "pad"
     /\ buf' = [buf EXCEPT ![Idx(tail)] = Padding(ToEnd(tail))]
-    /\ tail' = Add(tail, ToEnd(tail))
+    /\ tail' = ProducerSkip(Add(tail, ToEnd(tail)))
     /\ ppc' = "claimed"
     /\ UNCHANGED <<producerPosition, consumerPosition, cachedConsumerPosition,
                    claimSize, written, unpub, consVars, ghostVars>>
@@ -233,7 +250,7 @@ ValidProducerPosition(p) ==
 RefreshProducerPositionWith(Valid(_)) ==
     /\ cpc = "poll"
     /\ ~BatchPending
-    /\ head = cachedProducerPosition
+    /\ ConsumerSkip(head) = cachedProducerPosition \/ head = cachedProducerPosition
     /\ producerPosition # cachedProducerPosition
     /\ LET p == producerPosition IN
        IF Valid(p)
@@ -250,7 +267,8 @@ Deliver(ok) ==
     /\ hdr' = NoHdr /\ rd' = 0
     /\ cpc' = "poll"
 
-\* Loop body of poll (while count < limit && position != cachedProducerPosition)
+\* Loop body of poll (while count < limit && position != cachedProducerPosition,
+\* position first moved past the reserved slots of its lap: Skip, local)
 \* [SharedRing.readRecordHeader]: the header slot is read ONCE into a local,
 \* then validated: a header or a padding; a padding reaches exactly the end;
 \* a record has a sane length, ends at or before cachedProducerPosition and
@@ -258,21 +276,27 @@ Deliver(ok) ==
 ReadRecordHeader ==
     /\ cpc = "poll"
     /\ Len(batch) < LIMIT
+    /\ ConsumerSkip(head) # cachedProducerPosition
     /\ head # cachedProducerPosition
-    /\ LET c     == buf[Idx(head)]
-           avail == Dist(head, cachedProducerPosition)
-       IN CASE c.k = "H" /\ c.size \in 1..MaxLen /\ c.size <= avail
-                         /\ Idx(head) + c.size <= CAPACITY ->
+    /\ LET h     == ConsumerSkip(head)
+           c     == buf[Idx(h)]
+           avail == Dist(h, cachedProducerPosition)
+       IN CASE Dist(head, h) > Dist(head, cachedProducerPosition) ->   \* the skip passes what was published
+                    /\ cpc' = "poisoned"
+                    /\ UNCHANGED <<head, batch, hdr, rd>>
+            [] c.k = "H" /\ c.size \in 1..MaxLen /\ c.size <= avail
+                         /\ Idx(h) + c.size <= CAPACITY ->
                     IF c.size = 1   \* header-only record (length 0): delivered at once
                     THEN /\ batch' = Append(batch, c.id)
-                         /\ head' = Add(head, 1)
+                         /\ head' = Add(h, 1)
                          /\ UNCHANGED <<cpc, hdr, rd>>
                     ELSE /\ cpc' = "payload"
                          /\ hdr' = [id |-> c.id, size |-> c.size, ok |-> TRUE]
                          /\ rd' = 0
-                         /\ UNCHANGED <<head, batch>>
-            [] c.k = "D" /\ c.size = ToEnd(head) /\ c.size <= avail ->
-                    /\ head' = Add(head, c.size)
+                         /\ head' = h
+                         /\ UNCHANGED batch
+            [] c.k = "D" /\ c.size = ToEnd(h) /\ c.size <= avail ->
+                    /\ head' = Add(h, c.size)
                     /\ UNCHANGED <<cpc, batch, hdr, rd>>
             [] OTHER ->
                     /\ cpc' = "poisoned"
@@ -296,7 +320,7 @@ ReadPayload ==
 \* End of poll (the loop stopped: limit reached or head = cachedProducerPosition)
 \* [SharedRing.publishConsumerPosition, release]: once per batch, never per
 \* record, and only if the poll moved.  Abstract Dequeue of the batch.
-EndOfBatch == Len(batch) = LIMIT \/ head = cachedProducerPosition
+EndOfBatch == Len(batch) = LIMIT \/ head = cachedProducerPosition \/ ConsumerSkip(head) = cachedProducerPosition
 
 PublishConsumerPosition ==
     /\ cpc = "poll"
@@ -395,6 +419,8 @@ RecordAt(i, c) ==
 RECURSIVE Parse(_, _)
 Parse(p, n) ==
     IF n = 0 THEN <<>>
+    ELSE IF Idx(p) < RESERVED
+    THEN IF Dist(p, Skip(p)) <= n THEN Parse(Skip(p), n - Dist(p, Skip(p))) ELSE <<BadRec>>
     ELSE LET i == Idx(p)
              c == buf[i]
          IN IF c.k = "D" /\ c.size = CAPACITY - i /\ c.size <= n
@@ -449,9 +475,13 @@ PositionsInBounds ==
 \* The slots the producer is about to write (its open claim, padding
 \* included) end at or before consumerPosition + CAPACITY: they are free,
 \* never bytes the consumer has not released (published past).
-ClaimSpan == IF ppc = "pad" THEN ToEnd(tail) + claimSize ELSE claimSize
+ClaimSpan == IF ppc = "pad" THEN ToEnd(tail) + RESERVED + claimSize ELSE claimSize
 NoOverwriteUnread ==
     ppc \in {"pad", "claimed"} => Dist(consumerPosition, tail) + ClaimSpan <= CAPACITY
+
+\* The reserved slots of every lap are never written (in a region they hold
+\* the ring's header page, or the region's directory).
+NeverInReserved == \A i \in 0..RESERVED-1 : buf[i] = Garbage
 
 \* The consumer never reads uncommitted bytes: every slot it has read holds the
 \* committed record's bytes (none overwritten, none stale, none unwritten).
