@@ -8,10 +8,10 @@
 (* Unit: one 8-byte slot.  A record is one header slot + payload slots;    *)
 (* it never crosses the end of the data region: a record that does not     *)
 (* fit before the end is preceded by a padding record covering             *)
-(* [index, CAPACITY).  The first RESERVED slots of every lap hold no       *)
+(* [index, CAPACITY).  The first PREFIX slots of every lap hold no       *)
 (* record (a region ring whose header page lives there, docs/decisions/    *)
 (* 0906): both sides skip them without a store (Skip), so a power-of-two   *)
-(* ring fills a power-of-two region.  Ring files have RESERVED = 0.        *)
+(* ring fills a power-of-two region.  Ring files have PREFIX = 0.        *)
 (* Positions are free-running counters modulo POSMOD                       *)
 (* (a multiple of CAPACITY standing for 2^64) and are only ever compared   *)
 (* through Dist, the wrap-safe difference Java computes with `a - b` on    *)
@@ -29,7 +29,7 @@ EXTENDS Naturals, Sequences, FiniteSets
 
 CONSTANTS
     CAPACITY,   \* data region size in slots (a power of two)
-    RESERVED,   \* slots at the start of every lap that hold no record
+    PREFIX,     \* slots at the start of every lap that hold no record
     POSMOD,     \* positions are counters modulo POSMOD
     SIZES,      \* record sizes in slots, header included
     MAXBATCH,   \* records the producer may commit before one publish
@@ -47,7 +47,7 @@ MaxRecords == CAPACITY \div MinLen
 
 ASSUME /\ CAPACITY \in Nat \ {0}
        /\ POSMOD \in Nat /\ POSMOD % CAPACITY = 0 /\ POSMOD >= 2 * CAPACITY
-       /\ RESERVED \in 0..CAPACITY-1
+       /\ PREFIX \in 0..CAPACITY-1
        /\ SIZES \subseteq 1..CAPACITY /\ SIZES # {}
        /\ MAXBATCH \in Nat \ {0}
        /\ LIMIT \in Nat \ {0}
@@ -105,16 +105,16 @@ Dist(a, b) == (b - a + POSMOD) % POSMOD     \* b - a of the free-running counter
 Add(a, n)  == (a + n) % POSMOD
 Idx(p)     == p % CAPACITY                   \* pos & (capacity - 1)
 ToEnd(p)   == CAPACITY - Idx(p)
-\* A position in the reserved slots of its lap moves to the first usable one
-\* (RingEnd.skipReserved): local computation, no store.
-Skip(p)    == IF Idx(p) < RESERVED THEN Add(p, RESERVED - Idx(p)) ELSE p
+\* A position in the prefix slots of its lap moves to the first usable one
+\* (RingEnd.skipPrefix): local computation, no store.
+Skip(p)    == IF Idx(p) < PREFIX THEN Add(p, PREFIX - Idx(p)) ELSE p
 \* Each side's skip: two names only so that a mutant can leave one out.
 ProducerSkip(p) == Skip(p)
 ConsumerSkip(p) == Skip(p)
 \* Slots a record of s needs at p: the skip, then itself, or the padding to the
-\* end, the next lap's reserved slots and itself (exact fit: no padding).
+\* end, the next lap's prefix slots and itself (exact fit: no padding).
 Need(p, s) == LET q == ProducerSkip(p) IN
-              Dist(p, q) + (IF s <= ToEnd(q) THEN s ELSE ToEnd(q) + RESERVED + s)
+              Dist(p, q) + (IF s <= ToEnd(q) THEN s ELSE ToEnd(q) + PREFIX + s)
 
 NextId == (pubCount + unpub) % IDMOD        \* ghost: id of the record being written
 
@@ -181,7 +181,7 @@ RefreshConsumerPositionWith(Room(_, _), Pads(_)) ==
 RefreshConsumerPosition == RefreshConsumerPositionWith(RoomFor, PadsFor)
 
 \* Inside tryClaim: the record does not fit before the end.  The record then
-\* goes after the next lap's reserved slots.  [SharedRing.writePadding]
+\* goes after the next lap's prefix slots.  [SharedRing.writePadding]
 WritePadding ==
     /\ ppc = "pad"
     /\ buf' = [buf EXCEPT ![Idx(tail)] = Padding(ToEnd(tail))]
@@ -268,7 +268,7 @@ Deliver(ok) ==
     /\ cpc' = "poll"
 
 \* Loop body of poll (while count < limit && position != cachedProducerPosition,
-\* position first moved past the reserved slots of its lap: Skip, local)
+\* position first moved past the prefix slots of its lap: Skip, local)
 \* [SharedRing.readRecordHeader]: the header slot is read ONCE into a local,
 \* then validated: a header or a padding; a padding reaches exactly the end;
 \* a record has a sane length, ends at or before cachedProducerPosition and
@@ -419,7 +419,7 @@ RecordAt(i, c) ==
 RECURSIVE Parse(_, _)
 Parse(p, n) ==
     IF n = 0 THEN <<>>
-    ELSE IF Idx(p) < RESERVED
+    ELSE IF Idx(p) < PREFIX
     THEN IF Dist(p, Skip(p)) <= n THEN Parse(Skip(p), n - Dist(p, Skip(p))) ELSE <<BadRec>>
     ELSE LET i == Idx(p)
              c == buf[i]
@@ -475,13 +475,13 @@ PositionsInBounds ==
 \* The slots the producer is about to write (its open claim, padding
 \* included) end at or before consumerPosition + CAPACITY: they are free,
 \* never bytes the consumer has not released (published past).
-ClaimSpan == IF ppc = "pad" THEN ToEnd(tail) + RESERVED + claimSize ELSE claimSize
+ClaimSpan == IF ppc = "pad" THEN ToEnd(tail) + PREFIX + claimSize ELSE claimSize
 NoOverwriteUnread ==
     ppc \in {"pad", "claimed"} => Dist(consumerPosition, tail) + ClaimSpan <= CAPACITY
 
-\* The reserved slots of every lap are never written (in a region they hold
+\* The prefix slots of every lap are never written (in a region they hold
 \* the ring's header page, or the region's directory).
-NeverInReserved == \A i \in 0..RESERVED-1 : buf[i] = Garbage
+NeverInPrefix == \A i \in 0..PREFIX-1 : buf[i] = Garbage
 
 \* The consumer never reads uncommitted bytes: every slot it has read holds the
 \* committed record's bytes (none overwritten, none stale, none unwritten).

@@ -1,8 +1,8 @@
------------------------- MODULE ProducerWritesReserved -----------------------
-(* MUTANT.  The producer does not skip the reserved slots of a lap: after a *)
+------------------------ MODULE ProducerWritesPrefix -----------------------
+(* MUTANT.  The producer does not skip the prefix slots of a lap: after a *)
 (* padding or an exact fit it writes its next record at index 0, over the  *)
 (* ring's header page in a region.                                         *)
-(* Expected: a reserved slot is written (NeverInReserved).                 *)
+(* Expected: a prefix slot is written (NeverInPrefix).                     *)
 EXTENDS DataportRing
 NoSkip(p) == p
 ===============================================================================

@@ -1,5 +1,5 @@
------------------------- MODULE ConsumerReadsReserved ------------------------
-(* MUTANT.  The consumer does not skip the reserved slots of a lap: after a *)
+------------------------ MODULE ConsumerReadsPrefix ------------------------
+(* MUTANT.  The consumer does not skip the prefix slots of a lap: after a *)
 (* padding or an exact fit it reads the next header at index 0, where the  *)
 (* region keeps the ring's header page.                                    *)
 (* Expected: it meets a slot that is no header (NeverPoisoned).            *)
