@@ -156,9 +156,9 @@ public class NegativeControls {
 
     @JCStressTest
     @Description("NEGATIVE CONTROL: PositionAtomicityStress.ProducerPosition stored as two 32-bit halves")
-    @Outcome(id = "-64", expect = ACCEPTABLE, desc = "before the publish")
-    @Outcome(id = "0", expect = ACCEPTABLE, desc = "after the publish")
-    @Outcome(expect = FORBIDDEN, desc = "a torn 64-bit position")
+    @Outcome(id = "562949953421248", expect = ACCEPTABLE, desc = "before the publish: 0x0001FFFF_FFFFFFC0 (epoch 1, -64)")
+    @Outcome(id = "281474976710656", expect = ACCEPTABLE, desc = "after the publish: 0x00010000_00000000 (epoch 1, 0)")
+    @Outcome(expect = FORBIDDEN, desc = "a torn 64-bit position word")
     @State
     public static class SplitPositionStore {
         final PositionAtomicityStress.ProducerScenario s = new PositionAtomicityStress.ProducerScenario(

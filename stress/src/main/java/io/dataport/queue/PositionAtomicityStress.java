@@ -11,14 +11,22 @@ import org.openjdk.jcstress.annotations.State;
 import org.openjdk.jcstress.infra.results.J_Result;
 
 /**
- * 64-bit positions are never seen torn. Both positions start at -64 ({@code 0xFFFFFFFF_FFFFFFC0})
- * and the publish moves them to 0, flipping every bit of both 32-bit halves: a torn read would show
- * {@code 0xFFFFFFFF_00000000} or {@code 0x00000000_FFFFFFC0}. The observer reads the word through the
- * same accessor method the peer end uses.
+ * 64-bit position words are never seen torn. A position word is {@code epoch16 << 48 | position mod
+ * 2^48} (docs/decisions/0901); both positions start at -64, and after the ends attach (epoch 1) both
+ * words hold {@link #BEFORE} = {@code 0x0001FFFF_FFFFFFC0}. The publish moves the position to 0
+ * (across the 48-bit wrap), so the word becomes {@link #AFTER} = {@code 0x00010000_00000000}: both
+ * 32-bit halves change (the epoch, the same before and after, is the only part that cannot), and a
+ * torn read would show {@code 0x0001FFFF_00000000} (562945658454016) or {@code 0x00010000_FFFFFFC0}
+ * (281479271677888). The observer reads the raw word through the same accessor method the peer
+ * end uses; the outcome ids are the two whole words in decimal.
  */
 public class PositionAtomicityStress {
     static final RingConfig CONFIG = new RingConfig(128, 56);
     static final long START = -64;
+    /** The word before the publish: epoch 1, position -64 mod 2^48 (outcome "562949953421248"). */
+    static final long BEFORE = RingLayout.packPosition(1, START);
+    /** The word after the publish: epoch 1, position 0 (outcome "281474976710656"). */
+    static final long AFTER = RingLayout.packPosition(1, START + 64);
     static final byte[] PAYLOAD = StressRing.payload(0, 56);
 
     /** The producer publishes a record that ends exactly at position 0. */
@@ -27,6 +35,7 @@ public class PositionAtomicityStress {
 
         ProducerScenario(SharedRing shared) {
             ring = new StressRing(CONFIG, shared, START);
+            expectWord(ring.shared.readProducerPosition());
         }
 
         void produce() {
@@ -46,6 +55,7 @@ public class PositionAtomicityStress {
         ConsumerScenario(SharedRing shared) {
             ring = new StressRing(CONFIG, shared, START);
             ring.producer.offer(PAYLOAD);
+            expectWord(ring.shared.readConsumerPosition());
         }
 
         void consume() {
@@ -57,11 +67,19 @@ public class PositionAtomicityStress {
         }
     }
 
+    /** The harness, not the race: the outcome ids are these words, so a drift is a test error naming the word, not a torn read. */
+    static void expectWord(long word) {
+        if (word != BEFORE) {
+            throw new IllegalStateException(String.format("position word 0x%016x before the race, expected 0x%016x",
+                    word, BEFORE));
+        }
+    }
+
     @JCStressTest
-    @Description("the producer position (release store) is read whole by the consumer's acquire load")
-    @Outcome(id = "-64", expect = ACCEPTABLE, desc = "before the publish")
-    @Outcome(id = "0", expect = ACCEPTABLE, desc = "after the publish")
-    @Outcome(expect = FORBIDDEN, desc = "a torn 64-bit position")
+    @Description("the producer position word (CAS) is read whole by the consumer's acquire load")
+    @Outcome(id = "562949953421248", expect = ACCEPTABLE, desc = "before the publish: 0x0001FFFF_FFFFFFC0 (epoch 1, -64)")
+    @Outcome(id = "281474976710656", expect = ACCEPTABLE, desc = "after the publish: 0x00010000_00000000 (epoch 1, 0)")
+    @Outcome(expect = FORBIDDEN, desc = "a torn 64-bit position word")
     @State
     public static class ProducerPosition {
         final ProducerScenario s = new ProducerScenario(StressRing.correct(CONFIG));
@@ -78,10 +96,10 @@ public class PositionAtomicityStress {
     }
 
     @JCStressTest
-    @Description("the consumer position (release store) is read whole by the producer's acquire load")
-    @Outcome(id = "-64", expect = ACCEPTABLE, desc = "before the publish")
-    @Outcome(id = "0", expect = ACCEPTABLE, desc = "after the publish")
-    @Outcome(expect = FORBIDDEN, desc = "a torn 64-bit position")
+    @Description("the consumer position word (CAS) is read whole by the producer's acquire load")
+    @Outcome(id = "562949953421248", expect = ACCEPTABLE, desc = "before the publish: 0x0001FFFF_FFFFFFC0 (epoch 1, -64)")
+    @Outcome(id = "281474976710656", expect = ACCEPTABLE, desc = "after the publish: 0x00010000_00000000 (epoch 1, 0)")
+    @Outcome(expect = FORBIDDEN, desc = "a torn 64-bit position word")
     @State
     public static class ConsumerPosition {
         final ConsumerScenario s = new ConsumerScenario(StressRing.correct(CONFIG));

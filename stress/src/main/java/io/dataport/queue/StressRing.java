@@ -10,10 +10,18 @@ import java.nio.ByteBuffer;
  *
  * <p>The harness plays a previous lap before the ends attach: it fills the whole data region with
  * stale but well-formed records (type {@link #STALE_TYPE}, payload bytes {@link #STALE_BYTE}) and
- * sets both positions to {@code start}. A consumer that reads a byte the producer has not yet made
+ * sets both position words and the reservation word to {@code (epoch 0, start mod 2^48)}
+ * ({@link RingLayout#packPosition}). A consumer that reads a byte the producer has not yet made
  * visible therefore sees a stale header or stale payload, never a zero that could pass for data.
- * This setup writes through {@link SharedRing#region()} directly: it is the harness, not the code
- * under test, and it must not go through a broken variant's overridden methods.
+ * This setup writes through {@link SharedRing#region()} and {@link SharedRing#scribble} directly:
+ * it is the harness, not the code under test, and it must not go through a broken variant's
+ * overridden methods.
+ *
+ * <p>Each ring gets exactly one producer and one consumer. Attaching fences: each end moves its
+ * lease epoch from 0 to 1 and CASes its position word (the producer also the reservation word) to
+ * epoch 1, so the ends work with 48-bit positions ({@code start mod 2^48}) and the words the peer
+ * reads are {@code 1 << 48 | position mod 2^48}. A second producer on the same ring would fence the
+ * first one out (it would throw {@link RegionException} at its next call).
  */
 final class StressRing {
     /** Type of the stale records a previous lap left in the data region. */
@@ -38,8 +46,12 @@ final class StressRing {
             region.putLong(RingLayout.HEADER_LENGTH + index, RingLayout.packHeader(8, STALE_TYPE));
             region.putLong(RingLayout.HEADER_LENGTH + index + 8, STALE_WORD);
         }
-        region.putLong(RingLayout.PRODUCER_POSITION_OFFSET, start);
-        region.putLong(RingLayout.CONSUMER_POSITION_OFFSET, start);
+        // The previous lap's holders (epoch 0) published everything they reserved. The words are
+        // planted with the real accessor's scribble, which no broken variant overrides.
+        long word = RingLayout.packPosition(0, start);
+        shared.scribble(RingLayout.PRODUCER_POSITION_OFFSET, word);
+        shared.scribble(RingLayout.RESERVATION_OFFSET, word);
+        shared.scribble(RingLayout.CONSUMER_POSITION_OFFSET, word);
         this.producer = new RingProducer(shared, config, null);
         this.consumer = new RingConsumer(shared, config, null);
     }
