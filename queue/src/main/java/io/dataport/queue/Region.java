@@ -223,7 +223,7 @@ public final class Region implements AutoCloseable {
     }
 
     private RingConfig config(int index) {
-        return directory.geometry.rings().get(index).config();
+        return directory.geometry.config(index);
     }
 
     /** The ring's bytes, its header validated like any bytes a peer wrote. */
@@ -232,9 +232,8 @@ public final class Region implements AutoCloseable {
         if (index < 0 || index >= g.rings().size()) {
             throw new IllegalArgumentException("ring index " + index + " is outside [0, " + g.rings().size() + ")");
         }
-        long span = RegionLayout.ringSpan(g.rings().get(index).capacity());
-        SharedRing ring = new SharedRing(shared.slice(g.ringOffset(index), span));
-        String problem = RingHeader.problem(ring, span);
+        SharedRing ring = shared.ring(g.ringOffset(index), g.rings().get(index).capacity());
+        String problem = RingHeader.problem(ring, ring.regionLength());
         if (problem == null && !RingHeader.config(ring).equals(config(index))) {
             problem = "its header's sizes differ from the directory's";
         }

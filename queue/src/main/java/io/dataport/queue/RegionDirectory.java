@@ -117,8 +117,7 @@ final class RegionDirectory {
         region.writeFields(image);
         for (int i = 0; i < geometry.rings().size(); i++) {
             RegionGeometry.Ring ring = geometry.rings().get(i);
-            new SharedRing(region.slice(geometry.ringOffset(i), RegionLayout.ringSpan(ring.capacity())))
-                    .initialiseHeader(ring.config(), generation, ring.id());
+            region.ring(geometry.ringOffset(i), ring.capacity()).initialiseHeader(geometry.config(i), generation, ring.id());
         }
         region.casFormatWord(formatWord(FORMATTING, generation, holder),
                 formatWord(READY, generation, crc(image)));
@@ -131,8 +130,7 @@ final class RegionDirectory {
                     + " other directory bytes set): give a fresh region, or zero this one";
         }
         for (int i = 0; i < geometry.rings().size(); i++) {
-            SharedRing ring = new SharedRing(region.slice(geometry.ringOffset(i),
-                    RegionLayout.ringSpan(geometry.rings().get(i).capacity())));
+            SharedRing ring = region.ring(geometry.ringOffset(i), geometry.rings().get(i).capacity());
             if (ring.hasControlState()) {
                 return name + ": not zero-filled (ring " + i + "'s positions or leases are"
                         + " set) and holds no Dataport directory: give a fresh region, or zero this one";
@@ -159,6 +157,7 @@ final class RegionDirectory {
             b.putInt(slot + SLOT_PRODUCER_NODE, ring.producerNode());
             b.putInt(slot + SLOT_CONSUMER_NODE, ring.consumerNode());
             b.putLong(slot + SLOT_RING_ID, ring.id());
+            b.putInt(slot + SLOT_LAP_PREFIX, geometry.lapPrefix(i));
         }
         return image;
     }
@@ -221,22 +220,26 @@ final class RegionDirectory {
         if (count < 1 || count > MAX_RINGS) {
             return "ring count " + count + " is outside [1, " + MAX_RINGS + "]";
         }
-        long expected = DIRECTORY_LENGTH;
+        long expected = 0;
         for (int i = 0; i < count; i++) {
             int slot = slotOffset(i);
             long offset = b.getLong(slot + SLOT_RING_OFFSET);
             int capacity = b.getInt(slot + SLOT_CAPACITY);
+            int prefix = b.getInt(slot + SLOT_LAP_PREFIX);
             if (offset != expected) {
                 return "ring " + i + " at offset " + offset + ", expected " + expected + " (rings follow each other)";
             }
-            String sizes = RingConfig.problem(capacity, b.getInt(slot + SLOT_MAX_RECORD_LENGTH));
+            if (prefix != RegionLayout.lapPrefix(offset)) {
+                return "ring " + i + ": lap prefix " + prefix + ", expected " + RegionLayout.lapPrefix(offset);
+            }
+            if (capacity < MIN_RING_CAPACITY) {
+                return "ring " + i + ": capacity " + capacity + " is below " + MIN_RING_CAPACITY;
+            }
+            String sizes = RingConfig.problem(capacity, b.getInt(slot + SLOT_MAX_RECORD_LENGTH), prefix);
             if (sizes != null) {
                 return "ring " + i + ": " + sizes;
             }
-            if (capacity % ALIGNMENT != 0) {
-                return "ring " + i + ": capacity " + capacity + " is not a multiple of " + ALIGNMENT;
-            }
-            expected += RegionLayout.ringSpan(capacity);
+            expected += capacity;
             if (expected > regionSize) {
                 return "ring " + i + " ends at " + expected + ", past the region's " + regionSize + " bytes";
             }

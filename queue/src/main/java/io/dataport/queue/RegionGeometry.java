@@ -6,8 +6,11 @@ import java.util.List;
 /**
  * What a region holds: its size, the application's tag, and its rings in order. Every peer of a
  * region asks for the same geometry; the first to attach formats the region with it, the others
- * find it there ({@link RegionDirectory}). Ring {@code i} starts at {@link #ringOffset(int)}: the
- * 4096-byte directory page, then each ring's header page and data region, one after the other.
+ * find it there ({@link RegionDirectory}). Ring {@code i}'s span, exactly its capacity, starts at
+ * {@link #ringOffset(int)}: the spans follow each other from offset 0, and the first
+ * {@link #lapPrefix(int)} bytes of each hold the directory page (the first ring only) and the
+ * ring's header page instead of records (decision 0906). A power-of-two region (an ivshmem BAR)
+ * thus holds two rings of half its size, with nothing left over.
  *
  * @param size  bytes of the region (a multiple of 4096)
  * @param tag   the application's identifier (a mesh id), checked by every peer
@@ -19,15 +22,12 @@ public record RegionGeometry(long size, long tag, List<Ring> rings) {
      * One ring of a region: its id, sizes, and which node produces and which consumes.
      *
      * @param id            the application's name for the ring
-     * @param capacity      bytes of its data region (a power of two)
-     * @param maxRecordLength largest payload, at most {@code capacity / 2 - 8}
+     * @param capacity      bytes of its span (a power of two, at least {@link RegionLayout#MIN_RING_CAPACITY})
+     * @param maxRecordLength largest payload, at most {@code (capacity - lapPrefix) / 2 - 8}
      * @param producerNode  the node that writes it
      * @param consumerNode  the node that reads it
      */
     public record Ring(long id, int capacity, int maxRecordLength, int producerNode, int consumerNode) {
-        public RingConfig config() {
-            return new RingConfig(capacity, maxRecordLength);
-        }
     }
 
     public RegionGeometry {
@@ -41,42 +41,57 @@ public record RegionGeometry(long size, long tag, List<Ring> rings) {
     /**
      * The users' topology: one region per pair of nodes holding one ring per direction (ring 0:
      * {@code a -> b}, ring 1: {@code b -> a}), each with the largest power-of-two capacity that fits
-     * and the largest max record length that capacity allows. In a power-of-two region (an ivshmem
-     * BAR) that is a quarter of the region per ring; in a region of {@code 3 * 4096 + 2 * capacity}
-     * bytes (a file), nothing is left over (docs/regions.md, "Sizing").
+     * in half the region, and the same max record length, the largest ring 0's lap prefix allows.
+     * A power-of-two region (an ivshmem BAR, {@code sizeFor(c, c)} for a file) is used entirely
+     * (docs/regions.md, "Sizing").
      */
     public static RegionGeometry pair(long size, int a, int b, long tag) {
-        long room = (size - RegionLayout.DIRECTORY_LENGTH) / 2 - RingLayout.HEADER_LENGTH;
-        if (room < RegionLayout.ALIGNMENT) {
+        if (size < minimumPairSize()) {
             throw new IllegalArgumentException("a region of " + size + " bytes is too small for two rings: it"
                     + " needs at least " + minimumPairSize() + " bytes");
         }
-        int capacity = Integer.highestOneBit((int) Math.min(room, RingLayout.MAX_CAPACITY));
-        int max = RingLayout.maxRecordLengthFor(capacity);
+        int capacity = Integer.highestOneBit((int) Math.min(size / 2, RingLayout.MAX_CAPACITY));
+        int max = maxRecordLengthFor(capacity);
         return new RegionGeometry(size, tag, List.of(new Ring(0, capacity, max, a, b), new Ring(1, capacity, max, b, a)));
+    }
+
+    /** The largest max record length every ring of {@code capacity} allows, the first (larger prefix) included. */
+    public static int maxRecordLengthFor(int capacity) {
+        return RingLayout.maxRecordLengthFor(capacity, RegionLayout.lapPrefix(0));
     }
 
     /** The smallest region {@link #pair} accepts. */
     public static long minimumPairSize() {
-        return sizeFor(RegionLayout.ALIGNMENT, RegionLayout.ALIGNMENT);
+        return sizeFor(RegionLayout.MIN_RING_CAPACITY, RegionLayout.MIN_RING_CAPACITY);
     }
 
-    /** Bytes a region needs for rings of these capacities, with nothing left over. */
+    /** Bytes a region needs for rings of these capacities, with nothing left over: their sum. */
     public static long sizeFor(int... capacities) {
-        long size = RegionLayout.DIRECTORY_LENGTH;
+        long size = 0;
         for (int c : capacities) {
-            size += RegionLayout.ringSpan(c);
+            size += c;
         }
         return size;
     }
 
-    /** Offset of ring {@code i}'s header page from the start of the region. */
+    /** Offset of ring {@code i}'s span (its data region) from the start of the region. */
     public long ringOffset(int i) {
-        long offset = RegionLayout.DIRECTORY_LENGTH;
+        long offset = 0;
         for (int j = 0; j < i; j++) {
-            offset += RegionLayout.ringSpan(rings.get(j).capacity());
+            offset += rings.get(j).capacity();
         }
         return offset;
+    }
+
+    /** Bytes at the start of every lap of ring {@code i} that hold no record ({@link RegionLayout#lapPrefix}). */
+    public int lapPrefix(int i) {
+        return RegionLayout.lapPrefix(ringOffset(i));
+    }
+
+    /** The sizes of ring {@code i}. */
+    public RingConfig config(int i) {
+        Ring r = rings.get(i);
+        return new RingConfig(r.capacity(), r.maxRecordLength(), lapPrefix(i));
     }
 
     /** The index of the ring from {@code producer} to {@code consumer}, or -1. */
@@ -97,23 +112,23 @@ public record RegionGeometry(long size, long tag, List<Ring> rings) {
         if (rings.isEmpty() || rings.size() > RegionLayout.MAX_RINGS) {
             return rings.size() + " rings: a region holds 1 to " + RegionLayout.MAX_RINGS;
         }
-        long end = RegionLayout.DIRECTORY_LENGTH;
+        long end = 0;
         List<Long> ids = new ArrayList<>();
         for (int i = 0; i < rings.size(); i++) {
             Ring r = rings.get(i);
-            String sizes = RingConfig.problem(r.capacity(), r.maxRecordLength());
+            if (r.capacity() < RegionLayout.MIN_RING_CAPACITY) {
+                return "ring " + i + ": capacity " + r.capacity() + " is below " + RegionLayout.MIN_RING_CAPACITY
+                        + " (a region ring's first " + RegionLayout.lapPrefix(end) + " bytes hold its header page)";
+            }
+            String sizes = RingConfig.problem(r.capacity(), r.maxRecordLength(), RegionLayout.lapPrefix(end));
             if (sizes != null) {
                 return "ring " + i + ": " + sizes;
-            }
-            if (r.capacity() % RegionLayout.ALIGNMENT != 0) {
-                return "ring " + i + ": capacity " + r.capacity() + " is below " + RegionLayout.ALIGNMENT
-                        + " (rings in a region start on page boundaries)";
             }
             if (ids.contains(r.id())) {
                 return "ring " + i + ": id " + r.id() + " is used twice";
             }
             ids.add(r.id());
-            end += RegionLayout.ringSpan(r.capacity());
+            end += r.capacity();
         }
         if (end > size) {
             return "the rings need " + end + " bytes but the region has " + size;

@@ -13,6 +13,8 @@ import java.nio.ByteBuffer;
  * <ol>
  *   <li>RefreshProducerPosition: only when the cache says the ring is empty is the shared producer
  *       position read (acquire) and validated.</li>
+ *   <li>Skip: a position inside the lap prefix (a region ring's first bytes, which hold no record)
+ *       moves past it, without touching memory.</li>
  *   <li>ReadRecordHeader: the 8-byte header at {@code head mod capacity} is read once into a local and
  *       validated against our own copy of the sizes and the cached producer position. A padding record
  *       is skipped (it does not count toward the limit).</li>
@@ -92,13 +94,22 @@ public final class RingConsumer extends RingEnd {
     }
 
     private int pollRecords(RecordHandler handler, int limit) {
-        if (head == cachedProducerPosition) {
+        if (head == cachedProducerPosition || skipPrefix(head) == cachedProducerPosition) {
             refreshProducerPosition();
         }
         long position = head;
         int count = 0;
         try {
             while (count < limit && position != cachedProducerPosition) {
+                long at = skipPrefix(position);                 // Skip: the lap prefix, no load
+                if (at == cachedProducerPosition) {
+                    break;
+                }
+                if (cachedProducerPosition - at < 0) {
+                    poison("producer position " + cachedProducerPosition + " lies inside the lap prefix ("
+                            + lapPrefix + " bytes) after position " + position);
+                }
+                position = at;
                 int index = indexOf(position);
                 long header = ring.readRecordHeader(index);
                 int length = headerLength(header);
@@ -162,11 +173,11 @@ public final class RingConsumer extends RingEnd {
     /** Re-check for records: re-reads the producer position. */
     @Override
     boolean hasWork() {
-        if (head != cachedProducerPosition) {
+        if (head != cachedProducerPosition && skipPrefix(head) != cachedProducerPosition) {
             return true;
         }
         refreshProducerPosition();
-        return head != cachedProducerPosition;
+        return head != cachedProducerPosition && skipPrefix(head) != cachedProducerPosition;
     }
 
     @Override

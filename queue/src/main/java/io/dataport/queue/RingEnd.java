@@ -9,6 +9,8 @@ abstract class RingEnd implements AutoCloseable {
     final int capacity;
     final int mask;
     final int maxRecordLength;
+    /** Bytes at the start of every lap that hold no record (0 for a ring file). */
+    final int lapPrefix;
     private final Runnable release;
     private String poison;
     /** Why this end lost its role (a fenced word showed a newer holder), or null. */
@@ -39,6 +41,7 @@ abstract class RingEnd implements AutoCloseable {
         this.capacity = config.capacity();
         this.mask = config.capacity() - 1;
         this.maxRecordLength = config.maxRecordLength();
+        this.lapPrefix = config.lapPrefix();
         this.release = release;
     }
 
@@ -211,6 +214,15 @@ abstract class RingEnd implements AutoCloseable {
 
     final int indexOf(long position) {
         return (int) position & mask;
+    }
+
+    /**
+     * Skip (spec/DataportRing.tla): a position inside the lap prefix moves to the first byte after
+     * it. Local computation, no store; both ends do it, so neither ever touches the prefix.
+     */
+    final long skipPrefix(long position) {
+        int index = (int) position & mask;
+        return index < lapPrefix ? position + (lapPrefix - index) : position;
     }
 
     /** Throws if this end was closed, poisoned or fenced out. */

@@ -29,7 +29,7 @@ final class RingHeader {
             return "header length " + headerLength + ", expected " + HEADER_LENGTH;
         }
         long capacity = ring.readCapacity();
-        String sizes = RingConfig.problem(capacity, ring.readMaxRecordLength());
+        String sizes = RingConfig.problem(capacity, ring.readMaxRecordLength(), ring.readLapPrefix());
         if (sizes != null) {
             return sizes;
         }
@@ -43,6 +43,6 @@ final class RingHeader {
 
     /** The sizes of a header that {@link #problem} accepted. */
     static RingConfig config(SharedRing ring) {
-        return new RingConfig((int) ring.readCapacity(), ring.readMaxRecordLength());
+        return new RingConfig((int) ring.readCapacity(), ring.readMaxRecordLength(), ring.readLapPrefix());
     }
 }

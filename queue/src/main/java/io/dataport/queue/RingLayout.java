@@ -12,7 +12,7 @@ package io.dataport.queue;
  *  12          4     header length (4096)       creator            plain, before magic
  *  16          8     capacity (bytes)           creator            plain, before magic
  *  24          4     max record length          creator            plain, before magic
- *  28          4     reserved (0)
+ *  28          4     lap prefix (bytes)         creator            plain, before magic
  *  32          8     creation epoch             creator            plain, before magic
  *  40          8     tag (application's id)     creator            plain, before magic
  * 128          8     producer position word     producer           CAS / acquire  (epoch:16 | position:48)
@@ -62,6 +62,12 @@ public final class RingLayout {
     public static final int HEADER_LENGTH_OFFSET = 12;
     public static final int CAPACITY_OFFSET = 16;
     public static final int MAX_RECORD_LENGTH_OFFSET = 24;
+    /**
+     * The lap prefix: bytes at the start of every lap of the data region that hold no record (0 in
+     * a ring file; in a region, where the ring's header page and the directory live inside the
+     * ring's power-of-two span, decision 0906). Both ends skip them without a store.
+     */
+    public static final int LAP_PREFIX_OFFSET = 28;
     public static final int CREATION_EPOCH_OFFSET = 32;
     public static final int TAG_OFFSET = 40;
 
@@ -107,7 +113,15 @@ public final class RingLayout {
      * padding record (see docs/decisions/0002-max-record-length.md).
      */
     public static int maxRecordLengthFor(int capacity) {
-        return capacity / 2 - RECORD_HEADER_LENGTH;
+        return maxRecordLengthFor(capacity, 0);
+    }
+
+    /**
+     * The largest max record length of a ring whose laps start with {@code lapPrefix} unused bytes:
+     * a record, the padding before it and the next lap's prefix always fit in an empty ring.
+     */
+    public static int maxRecordLengthFor(int capacity, int lapPrefix) {
+        return (capacity - lapPrefix) / 2 - RECORD_HEADER_LENGTH;
     }
 
     /** The record header as one 64-bit little-endian word: length in the low half, type in the high half. */

@@ -195,19 +195,21 @@ public final class RingProducer extends RingEnd {
     private ClaimedRecord claimRoom(int length, int type) {
         int size = recordSize(length);
         for (int paddings = 0; ; paddings++) {
-            int index = indexOf(tail);
+            int skip = (int) (skipPrefix(tail) - tail);                  // Skip: the lap prefix, no store
+            int index = indexOf(tail) + skip;
             int toEnd = capacity - index;
             int pad;
             int needed;
             if (holes.isEmpty()) {
                 pad = size > toEnd ? toEnd : 0;
-                needed = pad + size;
+                needed = skip + (pad == 0 ? size : pad + lapPrefix + size);
             } else {
                 if (tail / capacity != holesLap) {
                     loadHoles();                          // once per lap: holes freed since are dropped
                 }
                 pad = holes.paddingAt(index, size, toEnd);
-                needed = pad == 0 ? size : size > toEnd ? pad + size : pad;   // a hole's padding is a step of its own
+                // a hole's padding is a step of its own; a padding to the end goes with the record after it
+                needed = skip + (pad == 0 ? size : size > toEnd ? pad + lapPrefix + size : pad);
                 if (paddings > 2 * HOLE_SLOTS + 2) {
                     poison("the hole table leaves no room for a record of " + size + " bytes");
                 }
@@ -215,8 +217,9 @@ public final class RingProducer extends RingEnd {
             if (!hasRoom(needed)) {
                 return null;
             }
+            tail += skip;
             if (tail + (pad == 0 ? size : pad) - reservedEnd > 0) {
-                reserve(tail + needed);
+                reserve(tail - skip + needed);
             }
             long seen = readSlot(index);
             if (pad == 0) {
@@ -288,13 +291,11 @@ public final class RingProducer extends RingEnd {
 
     /** Bytes the next step of a claim of {@code size} needs at the current tail (see {@link #claimRoom}). */
     private int needed(int size) {
-        int index = indexOf(tail);
+        int skip = (int) (skipPrefix(tail) - tail);
+        int index = indexOf(tail) + skip;
         int toEnd = capacity - index;
-        if (holes.isEmpty()) {
-            return size > toEnd ? toEnd + size : size;
-        }
-        int pad = holes.paddingAt(index, size, toEnd);
-        return pad == 0 ? size : size > toEnd ? pad + size : pad;
+        int pad = holes.isEmpty() ? (size > toEnd ? toEnd : 0) : holes.paddingAt(index, size, toEnd);
+        return skip + (pad == 0 ? size : size > toEnd ? pad + lapPrefix + size : pad);
     }
 
     /**

@@ -32,9 +32,18 @@ class SharedRegion {
         return region.capacity();
     }
 
-    /** A view of {@code length} bytes at {@code offset} (a ring inside the region). */
+    /** A view of {@code length} bytes at {@code offset}. */
     ByteBuffer slice(long offset, long length) {
         return region.slice((int) offset, (int) length).order(ByteOrder.LITTLE_ENDIAN);
+    }
+
+    /**
+     * The ring whose span (its data region) is the {@code capacity} bytes at {@code spanOffset}: its
+     * header page is the last page of its lap prefix ({@link RegionLayout#lapPrefix}).
+     */
+    SharedRing ring(long spanOffset, int capacity) {
+        long headerOffset = spanOffset + RegionLayout.lapPrefix(spanOffset) - RingLayout.HEADER_LENGTH;
+        return new SharedRing(slice(headerOffset, RingLayout.HEADER_LENGTH), slice(spanOffset, capacity));
     }
 
     /** ReadFormatWord. */

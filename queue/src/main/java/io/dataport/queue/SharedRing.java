@@ -40,14 +40,36 @@ class SharedRing {
     private static final VarHandle INTS =
             MethodHandles.byteBufferViewVarHandle(int[].class, ByteOrder.LITTLE_ENDIAN);
 
-    /** The whole mapping: header page then data region, little-endian. */
+    /** The ring file's whole mapping (header page, then data region), or null for a region's ring. */
     private final ByteBuffer region;
+    /** The header page (4096 bytes), little-endian. */
+    private final ByteBuffer header;
+    /** The data region ({@code capacity} bytes), little-endian: data index i is byte i. */
+    private final ByteBuffer data;
 
+    /** A ring file's mapping: the header page, then the data region. */
     SharedRing(ByteBuffer region) {
         if (!region.isDirect()) {
             throw new IllegalArgumentException("a ring needs a direct or mapped buffer");
         }
         this.region = region.duplicate().order(ByteOrder.LITTLE_ENDIAN);
+        this.header = this.region.slice(0, Math.min(HEADER_LENGTH, region.capacity())).order(ByteOrder.LITTLE_ENDIAN);
+        this.data = region.capacity() > HEADER_LENGTH
+                ? this.region.slice(HEADER_LENGTH, region.capacity() - HEADER_LENGTH).order(ByteOrder.LITTLE_ENDIAN)
+                : ByteBuffer.allocateDirect(0);
+    }
+
+    /**
+     * A region's ring: its header page and its data region, two views of the region (decision 0906:
+     * the header page lies inside the lap prefix of the data region, which no record uses).
+     */
+    SharedRing(ByteBuffer header, ByteBuffer data) {
+        if (!header.isDirect() || !data.isDirect()) {
+            throw new IllegalArgumentException("a ring needs a direct or mapped buffer");
+        }
+        this.region = null;
+        this.header = header.duplicate().order(ByteOrder.LITTLE_ENDIAN);
+        this.data = data.duplicate().order(ByteOrder.LITTLE_ENDIAN);
     }
 
     /** An anonymous ring in process memory, for tests and in-process use. */
@@ -58,61 +80,79 @@ class SharedRing {
     }
 
     /**
-     * A plain-ordered release store of a raw 64-bit word at {@code offset} of the mapping: for a test
-     * that starts a ring at a chosen position or plays a hostile peer. The ring's ends never call it.
+     * A release store of a raw 64-bit word at {@code offset}, counted as in a ring file (the header
+     * page, then the data region at 4096): for a test that starts a ring at a chosen position or
+     * plays a hostile peer. The ring's ends never call it.
      */
     void scribble(int offset, long value) {
-        LONGS.setRelease(region, offset, value);
+        if (offset < HEADER_LENGTH) {
+            LONGS.setRelease(header, offset, value);
+        } else {
+            LONGS.setRelease(data, offset - HEADER_LENGTH, value);
+        }
     }
 
-    /** The mapping itself, for test-only subclasses (a broken ordering variant, a hostile peer). */
+    /** A ring file's whole mapping, for test-only subclasses (a broken ordering variant, a hostile peer). */
     final ByteBuffer region() {
+        if (region == null) {
+            throw new IllegalStateException("a region's ring has no single mapping");
+        }
         return region;
     }
 
-    /** Bytes mapped, header page included. */
-    int regionLength() {
-        return region.capacity();
+    /** Bytes of the header page and the data region. */
+    long regionLength() {
+        return (long) header.capacity() + data.capacity();
     }
 
     // ---- header page: written once by the creator, validated by every opener ----
 
     void initialiseHeader(RingConfig config, long creationEpoch, long tag) {
-        region.putInt(VERSION_OFFSET, LAYOUT_VERSION);
-        region.putInt(HEADER_LENGTH_OFFSET, HEADER_LENGTH);
-        region.putLong(CAPACITY_OFFSET, config.capacity());
-        region.putInt(MAX_RECORD_LENGTH_OFFSET, config.maxRecordLength());
-        region.putLong(CREATION_EPOCH_OFFSET, creationEpoch);
-        region.putLong(TAG_OFFSET, tag);
-        LONGS.setRelease(region, MAGIC_OFFSET, MAGIC);
+        header.putInt(VERSION_OFFSET, LAYOUT_VERSION);
+        header.putInt(HEADER_LENGTH_OFFSET, HEADER_LENGTH);
+        header.putLong(CAPACITY_OFFSET, config.capacity());
+        header.putInt(MAX_RECORD_LENGTH_OFFSET, config.maxRecordLength());
+        header.putInt(LAP_PREFIX_OFFSET, config.lapPrefix());
+        header.putLong(CREATION_EPOCH_OFFSET, creationEpoch);
+        header.putLong(TAG_OFFSET, tag);
+        LONGS.setRelease(header, MAGIC_OFFSET, MAGIC);
     }
 
     long readMagic() {
-        return (long) LONGS.getAcquire(region, MAGIC_OFFSET);
+        return (long) LONGS.getAcquire(header, MAGIC_OFFSET);
     }
 
     int readLayoutVersion() {
-        return region.getInt(VERSION_OFFSET);
+        return header.getInt(VERSION_OFFSET);
     }
 
     int readHeaderLength() {
-        return region.getInt(HEADER_LENGTH_OFFSET);
+        return header.getInt(HEADER_LENGTH_OFFSET);
     }
 
     long readCapacity() {
-        return region.getLong(CAPACITY_OFFSET);
+        return header.getLong(CAPACITY_OFFSET);
     }
 
     int readMaxRecordLength() {
-        return region.getInt(MAX_RECORD_LENGTH_OFFSET);
+        return header.getInt(MAX_RECORD_LENGTH_OFFSET);
+    }
+
+    int readLapPrefix() {
+        return header.getInt(LAP_PREFIX_OFFSET);
+    }
+
+    /** Bytes of the data region as mapped. */
+    int dataLength() {
+        return data.capacity();
     }
 
     long readCreationEpoch() {
-        return region.getLong(CREATION_EPOCH_OFFSET);
+        return header.getLong(CREATION_EPOCH_OFFSET);
     }
 
     long readTag() {
-        return region.getLong(TAG_OFFSET);
+        return header.getLong(TAG_OFFSET);
     }
 
     // ---- position words (TLA+ spec/RingFencing.tla: PublishProducerPosition, FencePosition, ...) ----
@@ -121,41 +161,41 @@ class SharedRing {
 
     /** The producer position word (acquire): every record header and payload below it is visible. */
     long readProducerPosition() {
-        return (long) LONGS.getAcquire(region, PRODUCER_POSITION_OFFSET);
+        return (long) LONGS.getAcquire(header, PRODUCER_POSITION_OFFSET);
     }
 
     /** PublishProducerPosition / FencePosition: one CAS (volatile, so it also releases the records below). */
     boolean publishProducerPosition(long expected, long value) {
-        return LONGS.compareAndSet(region, PRODUCER_POSITION_OFFSET, expected, value);
+        return LONGS.compareAndSet(header, PRODUCER_POSITION_OFFSET, expected, value);
     }
 
     long readConsumerPosition() {
-        return (long) LONGS.getAcquire(region, CONSUMER_POSITION_OFFSET);
+        return (long) LONGS.getAcquire(header, CONSUMER_POSITION_OFFSET);
     }
 
     /** PublishConsumerPosition / the consumer's fence at attach: one CAS. */
     boolean publishConsumerPosition(long expected, long value) {
-        return LONGS.compareAndSet(region, CONSUMER_POSITION_OFFSET, expected, value);
+        return LONGS.compareAndSet(header, CONSUMER_POSITION_OFFSET, expected, value);
     }
 
     /** The reservation word: the producer writes records only below its end. */
     long readReservation() {
-        return (long) LONGS.getAcquire(region, RESERVATION_OFFSET);
+        return (long) LONGS.getAcquire(header, RESERVATION_OFFSET);
     }
 
     /** Reserve / FenceReservation: one CAS of the reservation word. */
     boolean casReservation(long expected, long value) {
-        return LONGS.compareAndSet(region, RESERVATION_OFFSET, expected, value);
+        return LONGS.compareAndSet(header, RESERVATION_OFFSET, expected, value);
     }
 
     /** One word of the hole table (0: free). */
     long readHole(int slot) {
-        return (long) LONGS.getAcquire(region, HOLE_TABLE_OFFSET + 8 * slot);
+        return (long) LONGS.getAcquire(header, HOLE_TABLE_OFFSET + 8 * slot);
     }
 
     /** RecordHole (from 0) and ReleaseHoles (to 0): one CAS of a hole table word. */
     boolean casHole(int slot, long expected, long value) {
-        return LONGS.compareAndSet(region, HOLE_TABLE_OFFSET + 8 * slot, expected, value);
+        return LONGS.compareAndSet(header, HOLE_TABLE_OFFSET + 8 * slot, expected, value);
     }
 
     /**
@@ -163,51 +203,51 @@ class SharedRing {
      * new epoch. The epoch is the high half of the producer's lease word (layout version 2).
      */
     long advanceProducerEpoch() {
-        long lease = (long) LONGS.getAcquire(region, PRODUCER_LEASE_OFFSET) + (1L << 32);
-        LONGS.setRelease(region, PRODUCER_LEASE_OFFSET, lease);
+        long lease = (long) LONGS.getAcquire(header, PRODUCER_LEASE_OFFSET) + (1L << 32);
+        LONGS.setRelease(header, PRODUCER_LEASE_OFFSET, lease);
         return lease >>> 32;
     }
 
     /** Marks a new incarnation of the consumer; returns the new epoch (see {@link #advanceProducerEpoch}). */
     long advanceConsumerEpoch() {
-        long lease = (long) LONGS.getAcquire(region, CONSUMER_LEASE_OFFSET) + (1L << 32);
-        LONGS.setRelease(region, CONSUMER_LEASE_OFFSET, lease);
+        long lease = (long) LONGS.getAcquire(header, CONSUMER_LEASE_OFFSET) + (1L << 32);
+        LONGS.setRelease(header, CONSUMER_LEASE_OFFSET, lease);
         return lease >>> 32;
     }
 
     long readProducerEpoch() {
-        return (long) LONGS.getAcquire(region, PRODUCER_LEASE_OFFSET) >>> 32;
+        return (long) LONGS.getAcquire(header, PRODUCER_LEASE_OFFSET) >>> 32;
     }
 
     long readConsumerEpoch() {
-        return (long) LONGS.getAcquire(region, CONSUMER_LEASE_OFFSET) >>> 32;
+        return (long) LONGS.getAcquire(header, CONSUMER_LEASE_OFFSET) >>> 32;
     }
 
     // ---- lease words and heartbeats (TLA+ spec/LeaseExpiry.tla: Claim, Beat, Observe) ----
 
     /** The lease word of a role: epoch in the high half, the holder's identity (0: free) in the low half. */
     long readLease(Role role) {
-        return (long) LONGS.getVolatile(region, role.leaseOffset);
+        return (long) LONGS.getVolatile(header, role.leaseOffset);
     }
 
     /** Claim, takeover and release of a role: one compare-and-set of its lease word. */
     boolean casLease(Role role, long expected, long value) {
-        return LONGS.compareAndSet(region, role.leaseOffset, expected, value);
+        return LONGS.compareAndSet(header, role.leaseOffset, expected, value);
     }
 
     long readHeartbeat(Role role) {
-        return (long) LONGS.getAcquire(region, role.heartbeatOffset);
+        return (long) LONGS.getAcquire(header, role.heartbeatOffset);
     }
 
     /** Beat: the holder's counter moves; only the holder writes it. */
     void writeHeartbeat(Role role, long value) {
-        LONGS.setRelease(region, role.heartbeatOffset, value);
+        LONGS.setRelease(header, role.heartbeatOffset, value);
     }
 
     /** Whether any control word of the header page (positions, leases, heartbeats, flags, holes) is not 0. */
     boolean hasControlState() {
         for (int offset = PRODUCER_POSITION_OFFSET; offset < PRODUCER_NEEDS_WAKEUP_OFFSET + 128; offset += 8) {
-            if (region.getLong(offset) != 0) {
+            if (header.getLong(offset) != 0) {
                 return true;
             }
         }
@@ -226,20 +266,20 @@ class SharedRing {
      * sleep, never 0), or withdraws (0).
      */
     void writeConsumerNeedsWakeup(int value) {
-        INTS.setRelease(region, CONSUMER_NEEDS_WAKEUP_OFFSET, value);
+        INTS.setRelease(header, CONSUMER_NEEDS_WAKEUP_OFFSET, value);
     }
 
     int readConsumerNeedsWakeup() {
-        return (int) INTS.getAcquire(region, CONSUMER_NEEDS_WAKEUP_OFFSET);
+        return (int) INTS.getAcquire(header, CONSUMER_NEEDS_WAKEUP_OFFSET);
     }
 
     /** The producer announces that it is about to sleep waiting for room (its sleep number), or withdraws (0). */
     void writeProducerNeedsWakeup(int value) {
-        INTS.setRelease(region, PRODUCER_NEEDS_WAKEUP_OFFSET, value);
+        INTS.setRelease(header, PRODUCER_NEEDS_WAKEUP_OFFSET, value);
     }
 
     int readProducerNeedsWakeup() {
-        return (int) INTS.getAcquire(region, PRODUCER_NEEDS_WAKEUP_OFFSET);
+        return (int) INTS.getAcquire(header, PRODUCER_NEEDS_WAKEUP_OFFSET);
     }
 
     /**
@@ -261,63 +301,63 @@ class SharedRing {
      * satisfied before it: a weaker order could see our epoch, then a taker's padding here.
      */
     long readSlot(int index) {
-        return (long) LONGS.getAcquire(region, HEADER_LENGTH + index);
+        return (long) LONGS.getAcquire(data, index);
     }
 
     /** WritePadding: a padding of {@code length} bytes after its header, by CAS from the value read at the claim. */
     boolean writePadding(int index, long expected, int length) {
-        return LONGS.compareAndSet(region, HEADER_LENGTH + index, expected, packHeader(length, PADDING_TYPE));
+        return LONGS.compareAndSet(data, index, expected, packHeader(length, PADDING_TYPE));
     }
 
     /** WriteRecordHeader: commits a record, by CAS from the value read at the claim. */
     boolean writeRecordHeader(int index, long expected, int length, int type) {
-        return LONGS.compareAndSet(region, HEADER_LENGTH + index, expected, packHeader(length, type));
+        return LONGS.compareAndSet(data, index, expected, packHeader(length, type));
     }
 
     /** One 64-bit read of a record header: the caller decodes and validates this single snapshot. */
     long readRecordHeader(int index) {
-        return region.getLong(HEADER_LENGTH + index);
+        return data.getLong(index);
     }
 
     // ---- payload (TLA+: WritePayload, ReadPayload); offsets are data-region indices ----
 
     void writePayload(int index, byte[] src, int srcOffset, int length) {
-        region.put(HEADER_LENGTH + index, src, srcOffset, length);
+        data.put(index, src, srcOffset, length);
     }
 
     void writePayload(int index, ByteBuffer src, int srcOffset, int length) {
-        region.put(HEADER_LENGTH + index, src, srcOffset, length);
+        data.put(index, src, srcOffset, length);
     }
 
     void writePayloadByte(int index, byte value) {
-        region.put(HEADER_LENGTH + index, value);
+        data.put(index, value);
     }
 
     void writePayloadInt(int index, int value) {
-        region.putInt(HEADER_LENGTH + index, value);
+        data.putInt(index, value);
     }
 
     void writePayloadLong(int index, long value) {
-        region.putLong(HEADER_LENGTH + index, value);
+        data.putLong(index, value);
     }
 
     void readPayload(int index, byte[] dst, int dstOffset, int length) {
-        region.get(HEADER_LENGTH + index, dst, dstOffset, length);
+        data.get(index, dst, dstOffset, length);
     }
 
     void readPayload(int index, ByteBuffer dst, int dstOffset, int length) {
-        dst.put(dstOffset, region, HEADER_LENGTH + index, length);
+        dst.put(dstOffset, data, index, length);
     }
 
     byte readPayloadByte(int index) {
-        return region.get(HEADER_LENGTH + index);
+        return data.get(index);
     }
 
     int readPayloadInt(int index) {
-        return region.getInt(HEADER_LENGTH + index);
+        return data.getInt(index);
     }
 
     long readPayloadLong(int index) {
-        return region.getLong(HEADER_LENGTH + index);
+        return data.getLong(index);
     }
 }

@@ -38,16 +38,17 @@ class RegionDirectoryCorruptionTest {
                 new Field("ring count", RegionLayout.RING_COUNT_OFFSET, 4, 0, "ring count 0"),
                 new Field("ring count high", RegionLayout.RING_COUNT_OFFSET, 4, 1000, "ring count 1000"),
                 new Field("tag", RegionLayout.TAG_OFFSET, 8, 43, "another geometry"),
-                new Field("ring 0 offset", s0 + RegionLayout.SLOT_RING_OFFSET, 8, 0, "ring 0 at offset 0"),
+                new Field("ring 0 offset", s0 + RegionLayout.SLOT_RING_OFFSET, 8, 4096, "ring 0 at offset 4096"),
                 new Field("ring 1 offset", s1 + RegionLayout.SLOT_RING_OFFSET, 8, Long.MAX_VALUE, "ring 1 at offset"),
                 new Field("ring 0 capacity", s0 + RegionLayout.SLOT_CAPACITY, 4, 3 << 16, "not a power of two"),
                 new Field("ring 1 capacity", s1 + RegionLayout.SLOT_CAPACITY, 4, 1 << 30, "past the region"),
-                new Field("ring 0 small capacity", s0 + RegionLayout.SLOT_CAPACITY, 4, 64, "max record length"),
+                new Field("ring 0 small capacity", s0 + RegionLayout.SLOT_CAPACITY, 4, 1 << 14, "capacity 16384 is below 32768"),
                 new Field("ring 1 max record", s1 + RegionLayout.SLOT_MAX_RECORD_LENGTH, 4, -1, "max record length -1"),
                 new Field("ring 0 producer", s0 + RegionLayout.SLOT_PRODUCER_NODE, 4, 7, "another geometry"),
                 new Field("ring 1 consumer", s1 + RegionLayout.SLOT_CONSUMER_NODE, 4, 7, "another geometry"),
                 new Field("ring 0 id", s0 + RegionLayout.SLOT_RING_ID, 8, 1, "ring 1 has the id of ring 0"),
-                new Field("ring 0 page-less capacity", s0 + RegionLayout.SLOT_CAPACITY, 8, (1016L << 32) | 2048, "is not a multiple of 4096"),
+                new Field("ring 0 lap prefix", s0 + RegionLayout.SLOT_LAP_PREFIX, 4, 4096, "lap prefix 4096, expected 8192"),
+                new Field("ring 1 lap prefix", s1 + RegionLayout.SLOT_LAP_PREFIX, 4, 0, "lap prefix 0, expected 4096"),
                 new Field("one ring", RegionLayout.RING_COUNT_OFFSET, 4, 1, "another geometry"),
                 new Field("62 rings", RegionLayout.RING_COUNT_OFFSET, 4, 62, "ring 2 at offset 0"),
                 new Field("63 rings", RegionLayout.RING_COUNT_OFFSET, 4, 63, "ring count 63"));
@@ -113,7 +114,7 @@ class RegionDirectoryCorruptionTest {
             try (Region r = Region.wrap(memory, "random", null, RegionTest.quiet(2))) {
                 // accepted: then it is a valid directory, and every ring in it is inside the region
                 for (int i = 0; i < r.geometry().rings().size(); i++) {
-                    assertTrue(r.geometry().ringOffset(i) + RegionLayout.ringSpan(r.geometry().rings().get(i).capacity())
+                    assertTrue(r.geometry().ringOffset(i) + r.geometry().rings().get(i).capacity()
                             <= RegionTest.SIZE);
                 }
             } catch (RegionException expected) {

@@ -40,9 +40,12 @@ class RegionTest {
         Path file = fresh();
         assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(file)));
         assertEquals(1 << 16, PAIR.rings().get(0).capacity());
-        assertEquals(SIZE, PAIR.ringOffset(1) + RegionLayout.ringSpan(1 << 16));
-        // a power-of-two region (an ivshmem BAR) gets a quarter per ring
-        assertEquals(1 << 22, RegionGeometry.pair(1 << 24, 0, 1, 0).rings().get(0).capacity());
+        assertEquals(SIZE, PAIR.ringOffset(1) + (1 << 16));
+        assertEquals(1 << 17, SIZE, "two rings of 64 KiB: a region of 128 KiB, nothing else");
+        // a power-of-two region (an ivshmem BAR) gets half per ring (decision 0906)
+        assertEquals(1 << 23, RegionGeometry.pair(1 << 24, 0, 1, 0).rings().get(0).capacity());
+        assertEquals(8192, PAIR.lapPrefix(0), "the directory page and ring 0's header page");
+        assertEquals(4096, PAIR.lapPrefix(1), "ring 1's header page");
         RegionException e = assertThrows(RegionException.class, () -> Region.createFile(file, SIZE));
         assertTrue(e.getMessage().contains("already exists"), e.getMessage());
     }
@@ -125,7 +128,7 @@ class RegionTest {
             RegionGeometry other = RegionGeometry.pair(SIZE, 0, 2, 42);
             RegionException e = assertThrows(RegionException.class, () -> Region.open(file, other, quiet(2)));
             assertTrue(e.getMessage().contains("holds another geometry (" + SIZE + " bytes, tag 42; ring 0: 0->1, capacity 65536,"
-                    + " max record 32760; ring 1: 1->0, capacity 65536, max record 32760) than the one asked for ("), e.getMessage());
+                    + " max record 28664; ring 1: 1->0, capacity 65536, max record 28664) than the one asked for ("), e.getMessage());
             assertTrue(e.getMessage().contains("ring 0: 0->2"), e.getMessage());
             assertEquals(1, Region.open(file, PAIR, quiet(3)).generation());
         }

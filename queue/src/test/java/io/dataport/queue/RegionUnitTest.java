@@ -30,7 +30,7 @@ class RegionUnitTest {
     Path dir;
 
     static RegionGeometry.Ring ring(long id, int capacity) {
-        return new RegionGeometry.Ring(id, capacity, RingLayout.maxRecordLengthFor(capacity), 0, 1);
+        return new RegionGeometry.Ring(id, capacity, RegionGeometry.maxRecordLengthFor(capacity), 0, 1);
     }
 
     static String problem(long size, List<RegionGeometry.Ring> rings) {
@@ -39,45 +39,53 @@ class RegionUnitTest {
 
     @Test
     void everyBadGeometryIsRefusedWithItsReason() {
-        List<RegionGeometry.Ring> one = List.of(ring(0, 4096));
+        int min = RegionLayout.MIN_RING_CAPACITY;
+        List<RegionGeometry.Ring> one = List.of(ring(0, min));
         assertEquals("region size 0 is not a positive multiple of 4096", problem(0, one));
         assertEquals("region size 12289 is not a positive multiple of 4096", problem(12289, one));
         assertEquals("0 rings: a region holds 1 to 62", problem(1 << 20, List.of()));
         RegionGeometry.Ring[] many = new RegionGeometry.Ring[63];
         for (int i = 0; i < many.length; i++) {
-            many[i] = ring(i, 4096);
+            many[i] = ring(i, min);
         }
-        assertEquals("63 rings: a region holds 1 to 62", problem(1 << 20, List.of(many)));
-        assertTrue(problem(1 << 20, List.of(new RegionGeometry.Ring(0, 3 << 12, 8, 0, 1))).startsWith("ring 0: capacity 12288 is not a power of two"));
-        assertEquals("ring 0: capacity 2048 is below 4096 (rings in a region start on page boundaries)",
-                problem(1 << 20, List.of(ring(0, 2048))));
-        assertEquals("ring 1: id 0 is used twice", problem(1 << 20, List.of(ring(0, 4096), ring(0, 4096))));
-        assertEquals("the rings need 12288 bytes but the region has 8192", problem(8192, one));
-        assertEquals(12288, new RegionGeometry(12288, 0, one).size()); // exactly enough
+        assertEquals("63 rings: a region holds 1 to 62", problem(1 << 22, List.of(many)));
+        assertTrue(problem(1 << 20, List.of(new RegionGeometry.Ring(0, 3 << 15, 8, 0, 1)))
+                .startsWith("ring 0: capacity 98304 is not a power of two"));
+        assertEquals("ring 0: capacity 16384 is below 32768 (a region ring's first 8192 bytes hold its header page)",
+                problem(1 << 20, List.of(ring(0, 16384))));
+        assertEquals("ring 1: capacity 16384 is below 32768 (a region ring's first 4096 bytes hold its header page)",
+                problem(1 << 20, List.of(ring(0, min), ring(1, 16384))));
+        assertEquals("ring 0: max record length 16376 is outside [0, 12280] (a record may take at most half of the"
+                + " capacity 32768 less its lap prefix 8192)",
+                problem(1 << 20, List.of(new RegionGeometry.Ring(0, min, RingLayout.maxRecordLengthFor(min), 0, 1))));
+        assertEquals("ring 1: id 0 is used twice", problem(1 << 20, List.of(ring(0, min), ring(0, min))));
+        assertEquals("the rings need 32768 bytes but the region has 16384", problem(16384, one));
+        assertEquals(min, new RegionGeometry(min, 0, one).size()); // exactly enough
         RegionGeometry.Ring[] sixtyTwo = java.util.Arrays.copyOf(many, 62);
-        assertEquals(62, new RegionGeometry(4096 + 62 * 8192, 0, List.of(sixtyTwo)).rings().size());
+        assertEquals(62, new RegionGeometry(62L * min, 0, List.of(sixtyTwo)).rings().size());
     }
 
     @Test
     void pairFitsTheLargestPowerOfTwoAndNamesTheSmallestRegion() {
-        assertEquals(RegionGeometry.sizeFor(4096, 4096), RegionGeometry.minimumPairSize());
-        assertEquals(20480, RegionGeometry.minimumPairSize());
+        assertEquals(RegionGeometry.sizeFor(32768, 32768), RegionGeometry.minimumPairSize());
+        assertEquals(65536, RegionGeometry.minimumPairSize());
         RegionGeometry smallest = RegionGeometry.pair(RegionGeometry.minimumPairSize(), 3, 4, 9);
-        assertEquals(4096, smallest.rings().get(1).capacity());
-        assertEquals(2040, smallest.rings().get(1).maxRecordLength());
+        assertEquals(32768, smallest.rings().get(1).capacity());
+        assertEquals(12280, smallest.rings().get(1).maxRecordLength(), "(32768 - 8192) / 2 - 8, for both rings");
         assertEquals(List.of(3, 4, 4, 3), List.of(smallest.rings().get(0).producerNode(), smallest.rings().get(0).consumerNode(),
                 smallest.rings().get(1).producerNode(), smallest.rings().get(1).consumerNode()));
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> RegionGeometry.pair(RegionGeometry.minimumPairSize() - 4096, 0, 1, 0));
-        assertEquals("a region of 16384 bytes is too small for two rings: it needs at least 20480 bytes", e.getMessage());
-        // 3 pages + 2 x 64 KiB is exact; one page less halves the capacity
+        assertEquals("a region of 61440 bytes is too small for two rings: it needs at least 65536 bytes", e.getMessage());
+        // 2 x 64 KiB is exact; one page less halves the capacity
         assertEquals(1 << 16, RegionGeometry.pair(SIZE, 0, 1, 0).rings().get(0).capacity());
         assertEquals(1 << 15, RegionGeometry.pair(SIZE - 4096, 0, 1, 0).rings().get(0).capacity());
-        assertEquals(4096, PAIR.ringOffset(0));
-        assertEquals(4096 + 4096 + (1 << 16), PAIR.ringOffset(1));
+        assertEquals(0, PAIR.ringOffset(0));
+        assertEquals(1 << 16, PAIR.ringOffset(1));
         assertEquals(1, PAIR.indexOf(1, 0));
         assertEquals(-1, PAIR.indexOf(1, 2));
-        assertEquals(new RingConfig(1 << 16, (1 << 15) - 8), PAIR.rings().get(0).config());
+        assertEquals(new RingConfig(1 << 16, 28664, 8192), PAIR.config(0));
+        assertEquals(new RingConfig(1 << 16, 28664, 4096), PAIR.config(1));
     }
 
     @Test
@@ -166,8 +174,7 @@ class RegionUnitTest {
             assertTrue(p.offer(new byte[10]));
             Region.RingStatus s = a.status(1);
             assertEquals(PAIR.rings().get(1), s.ring());
-            assertEquals(24, s.producerPosition() - s.consumerPosition());
-            assertEquals(24, s.producerPosition());
+            assertEquals(4096 + 24, s.producerPosition(), "the record after ring 1's lap prefix (its header page)");
             assertEquals(0, s.consumerPosition());
             assertEquals(0x51, s.producerHolder());
             assertEquals(1, s.producerEpoch());
@@ -281,7 +288,7 @@ class RegionUnitTest {
                 }
             }
             // a corrupt consumer position poisons the producer at attach: its lease must not stay held
-            long base = PAIR.ringOffset(0);
+            long base = PAIR.ringOffset(0) + PAIR.lapPrefix(0) - RingLayout.HEADER_LENGTH; // its header page
             memory.putLong((int) base + RingLayout.CONSUMER_POSITION_OFFSET, 4);
             assertThrows(RingCorruptedException.class, () -> a.attachProducer(0));
             assertEquals(0, Lease.holderOf(ring.readLease(Role.PRODUCER)), "the failed attach released its lease");

@@ -1,0 +1,103 @@
+package io.dataport.queue;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+import java.nio.file.Path;
+import java.util.ArrayDeque;
+import java.util.SplittableRandom;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The lap prefix (decision 0906, spec/DataportRing.tla with PREFIX > 0): the first bytes of every
+ * lap hold no record, so a region ring's header page (and the directory) can live inside its
+ * power-of-two span. Both ends skip them; neither ever writes there.
+ */
+class LapPrefixTest {
+    @TempDir
+    Path dir;
+
+    @Test
+    void recordsOfEveryLengthGoAroundManyLapsAndThePrefixIsNeverWritten() {
+        long seed = Seeds.seed("LapPrefixTest", 20261207L);
+        SplittableRandom random = new SplittableRandom(seed);
+        RingConfig config = new RingConfig(1024, RingLayout.maxRecordLengthFor(1024, 256), 256);
+        assertEquals(376, config.maxRecordLength());
+        TestRing ring = new TestRing(config, null);
+        ArrayDeque<byte[]> sent = new ArrayDeque<>();
+        int seq = 0;
+        long delivered = 0;
+        while (delivered < 20_000) {
+            int burst = 1 + random.nextInt(6);
+            for (int i = 0; i < burst; i++) {
+                int length = random.nextInt(4) == 0 ? config.maxRecordLength() : random.nextInt(config.maxRecordLength() + 1);
+                byte[] payload = TestRing.pattern(length, seq);
+                if (!ring.producer.offer(payload, 0, length, seq & 0x7fff)) {
+                    break;
+                }
+                sent.add(payload);
+                seq++;
+            }
+            int limit = 1 + random.nextInt(4);
+            delivered += ring.consumer.poll(r -> {
+                byte[] expected = sent.poll();
+                byte[] got = new byte[r.length()];
+                r.getBytes(0, got, 0, got.length);
+                assertArrayEquals(expected, got, "seed " + seed);
+            }, limit);
+        }
+        assertTrue(ring.producer.position() > 1000L * config.capacity(), "many laps");
+        for (int index = 0; index < config.lapPrefix(); index += 8) {
+            assertEquals(0, ring.shared.readPayloadLong(index), "prefix byte " + index + " was written (seed " + seed + ")");
+        }
+        assertFalse(ring.consumer.isPoisoned());
+    }
+
+    @Test
+    void aRegionsDirectoryAndHeaderPagesSurviveLapsOfBothRings() {
+        Path file = dir.resolve("laps.region");
+        Region.createFile(file, RegionTest.SIZE);
+        byte[] payload = new byte[1000];
+        try (Region region = Region.open(file, RegionTest.PAIR, RegionTest.quiet(1));
+             RingProducer p0 = region.attachProducer(0); RingConsumer c0 = region.attachConsumer(0);
+             RingProducer p1 = region.attachProducer(1); RingConsumer c1 = region.attachConsumer(1)) {
+            long[] got = {0, 0};
+            for (int i = 0; i < 2000; i++) {
+                java.util.Arrays.fill(payload, (byte) i);
+                assertTrue(p0.offer(payload));
+                assertTrue(p1.offer(payload));
+                int expect = i;
+                c0.poll(r -> assertEquals((byte) expect, r.getByte(999)), 1);
+                c1.poll(r -> assertEquals((byte) expect, r.getByte(999)), 1);
+                got[0]++;
+                got[1]++;
+            }
+            assertTrue(p0.position() > 20L * RegionTest.PAIR.rings().get(0).capacity());
+        }
+        // the directory (inside ring 0's prefix) and both header pages are intact: a fresh open validates them
+        try (Region again = Region.open(file, RegionTest.PAIR, RegionTest.quiet(2).withTakeOver(false))) {
+            assertEquals(1, again.generation());
+            assertNotNull(again.status(0));
+            assertNotNull(again.status(1));
+        }
+    }
+
+    @Test
+    void aProducerPositionInsideThePrefixPoisonsTheConsumer() {
+        RingConfig config = new RingConfig(1024, RingLayout.maxRecordLengthFor(1024, 256), 256);
+        TestRing ring = new TestRing(config, null);
+        ring.shared.scribble(RingLayout.PRODUCER_POSITION_OFFSET, 128);   // inside the first lap's prefix
+        RingCorruptedException e = assertThrows(RingCorruptedException.class, () -> ring.consumer.poll(r -> fail(), 10));
+        assertTrue(e.getMessage().contains("lies inside the lap prefix"), e.getMessage());
+    }
+
+    @Test
+    void aPrefixLargerThanAQuarterOrUnalignedIsRefused() {
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> new RingConfig(1024, 8, 264)).getMessage()
+                .contains("lap prefix 264"));
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> new RingConfig(1024, 8, 12)).getMessage()
+                .contains("lap prefix 12"));
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> new RingConfig(1024, 377, 256)).getMessage()
+                .contains("less its lap prefix 256"));
+    }
+}
