@@ -44,8 +44,8 @@ public record MeshConfig(Path dir, int nodes, String name, int ringCapacity, int
     public static final long DEFAULT_SEND_TIMEOUT_NANOS = 10_000_000_000L;
     /** The library's default lease timeout ({@link RegionOptions#defaults()}): far above any stall measured here. */
     public static final long DEFAULT_LEASE_TIMEOUT_NANOS = 10_000_000_000L;
-    /** The smallest ring: rings in a region start on page boundaries ({@link RegionLayout#ALIGNMENT}). */
-    public static final int MIN_RING_CAPACITY = Math.max(RingLayout.MIN_CAPACITY, RegionLayout.ALIGNMENT);
+    /** The smallest ring of a region: its first pages hold its header page ({@link RegionLayout#MIN_RING_CAPACITY}). */
+    public static final int MIN_RING_CAPACITY = RegionLayout.MIN_RING_CAPACITY;
     /** The most nodes a mesh may have: it has {@code nodes * (nodes - 1) / 2} region files. */
     public static final int MAX_NODES = 64;
     /** Bytes of the mesh header in front of every packet in a ring record: the packet's sequence number. */
@@ -81,7 +81,7 @@ public record MeshConfig(Path dir, int nodes, String name, int ringCapacity, int
         if (ringCapacity < needed) {
             throw new MeshException("packets of up to " + maxPacketLength + " bytes need a ring of at least "
                     + needed + " bytes (a record, with its 8-byte ring and 8-byte mesh headers, may take at most"
-                    + " half the ring), not " + ringCapacity);
+                    + " half of the ring less its first " + RegionLayout.lapPrefix(0) + " bytes), not " + ringCapacity);
         }
     }
 
@@ -144,10 +144,9 @@ public record MeshConfig(Path dir, int nodes, String name, int ringCapacity, int
 
     /** The smallest ring that carries packets of {@code maxPacketLength} bytes. */
     public static long minimumRingCapacity(int maxPacketLength) {
-        long record = RingLayout.RECORD_HEADER_LENGTH + HEADER_LENGTH + (long) maxPacketLength;
-        long size = (record + RingLayout.RECORD_ALIGNMENT - 1) & -RingLayout.RECORD_ALIGNMENT;
+        long record = HEADER_LENGTH + (long) maxPacketLength;
         long capacity = MIN_RING_CAPACITY;
-        while (capacity / 2 < size) {
+        while (capacity <= RingLayout.MAX_CAPACITY && RegionGeometry.maxRecordLengthFor((int) capacity) < record) {
             capacity *= 2;
         }
         return capacity;

@@ -134,9 +134,9 @@ class NodeTest {
 
     @Test
     void aFullRingBackPressuresTheSenderAndNothingIsDropped() {
-        MeshConfig config = MeshConfig.defaults(dir).withSizes(4096, 1000);
+        MeshConfig config = MeshConfig.defaults(dir).withSizes(32 * 1024, 8000);
         try (Node zero = Node.join(config, 0); Node one = Node.join(config, 1)) {
-            byte[] packet = new byte[1000];
+            byte[] packet = new byte[8000];
             int sent = 0;
             while (true) {
                 packet[0] = (byte) sent;
@@ -145,7 +145,7 @@ class NodeTest {
                 }
                 sent++;
             }
-            assertTrue(sent >= 2 && sent <= 4, "a 4 KiB ring holds a few 1 KiB packets: " + sent);
+            assertTrue(sent >= 2 && sent <= 4, "a 32 KiB ring (24 KiB after its lap prefix) holds a few 8 KB packets: " + sent);
             assertEquals(1, zero.outboundStats(1).fullEvents());
             assertFalse(zero.trySend(1, 0, packet, 0, packet.length), "still full");
             assertEquals(2, zero.outboundStats(1).fullEvents());
@@ -171,9 +171,9 @@ class NodeTest {
 
     @Test
     void aBlockedSendResumesWhenTheReceiverMakesRoom() throws Exception {
-        MeshConfig config = MeshConfig.defaults(dir).withSizes(4096, 1000);
+        MeshConfig config = MeshConfig.defaults(dir).withSizes(32 * 1024, 8000);
         try (Node zero = Node.join(config, 0); Node one = Node.join(config, 1)) {
-            byte[] packet = new byte[1000];
+            byte[] packet = new byte[8000];
             while (zero.trySend(1, 0, packet, 0, packet.length)) {
                 // fill the ring
             }

@@ -187,16 +187,38 @@ public final class Region implements AutoCloseable {
         RegionGeometry.Ring r = directory.geometry.rings().get(index);
         long producer = ring.readLease(Role.PRODUCER);
         long consumer = ring.readLease(Role.CONSUMER);
-        return new RingStatus(r, ring.readProducerPosition() & RingLayout.POSITION_MASK,
-                ring.readConsumerPosition() & RingLayout.POSITION_MASK,
+        long producerPosition = ring.readProducerPosition() & RingLayout.POSITION_MASK;
+        return new RingStatus(r, directory.geometry.lapPrefix(index), producerPosition,
+                RingLayout.positionNear(ring.readConsumerPosition(), producerPosition),
                 Lease.holderOf(producer), Lease.epochOf(producer), ring.readHeartbeat(Role.PRODUCER),
                 Lease.holderOf(consumer), Lease.epochOf(consumer), ring.readHeartbeat(Role.CONSUMER));
     }
 
-    /** A snapshot of one ring of a region ({@link #status}). */
-    public record RingStatus(RegionGeometry.Ring ring, long producerPosition, long consumerPosition,
+    /**
+     * A snapshot of one ring of a region ({@link #status}). Positions are the 48-bit values of the
+     * position words (the consumer's rebuilt near the producer's).
+     */
+    public record RingStatus(RegionGeometry.Ring ring, int lapPrefix, long producerPosition, long consumerPosition,
             int producerHolder, long producerEpoch, long producerHeartbeat,
             int consumerHolder, long consumerEpoch, long consumerHeartbeat) {
+
+        /**
+         * Bytes published and not consumed yet (records and paddings): the distance between the
+         * positions less the lap prefixes that lie between them. Positions that are not within one
+         * capacity of each other (a corrupt ring) give the plain distance.
+         */
+        public long unread() {
+            long cap = ring.capacity();
+            long distance = producerPosition - consumerPosition;
+            if (distance < 0 || distance > cap) {
+                return distance;
+            }
+            long skipped = 0;
+            for (long start = Math.floorDiv(consumerPosition, cap) * cap; start < producerPosition; start += cap) {
+                skipped += Math.max(0, Math.min(producerPosition, start + lapPrefix) - Math.max(consumerPosition, start));
+            }
+            return distance - skipped;
+        }
     }
 
     /**

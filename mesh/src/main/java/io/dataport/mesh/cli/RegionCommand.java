@@ -47,7 +47,7 @@ final class RegionCommand implements Callable<Integer> {
         return cli.execute(args);
     }
 
-    /** A size such as 16m, 64k or 20480. */
+    /** A size such as 16m, 64k or 65536. */
     static long bytes(String text) {
         String t = text.strip().toLowerCase(java.util.Locale.ROOT);
         long unit = t.endsWith("k") ? 1L << 10 : t.endsWith("m") ? 1L << 20 : t.endsWith("g") ? 1L << 30 : 1;
@@ -55,7 +55,7 @@ final class RegionCommand implements Callable<Integer> {
         try {
             return Math.multiplyExact(Long.parseLong(digits), unit);
         } catch (NumberFormatException | ArithmeticException e) {
-            throw new IllegalArgumentException("size '" + text + "' is not a number of bytes (e.g. 16m, 64k, 20480)");
+            throw new IllegalArgumentException("size '" + text + "' is not a number of bytes (e.g. 16m, 64k, 65536)");
         }
     }
 
@@ -120,7 +120,7 @@ final class RegionCommand implements Callable<Integer> {
                     Region.RingStatus s = region.status(i);
                     out.printf("  ring %d (id %d): node %d -> node %d, capacity %d, max record %d; %d bytes unread;"
                             + " producer %s; consumer %s%n", i, s.ring().id(), s.ring().producerNode(), s.ring().consumerNode(),
-                            s.ring().capacity(), s.ring().maxRecordLength(), s.producerPosition() - s.consumerPosition(),
+                            s.ring().capacity(), s.ring().maxRecordLength(), s.unread(),
                             role(s.producerHolder(), s.producerEpoch(), s.producerHeartbeat()),
                             role(s.consumerHolder(), s.consumerEpoch(), s.consumerHeartbeat()));
                 }

@@ -37,17 +37,17 @@ class RegionCommandTest {
         Path file = dir.resolve("pair.region");
         Result created = run("region", "create", file.toString(), "--ring", "64k");
         assertEquals(0, created.status(), created.err());
-        assertEquals("created " + file + ": 143360 bytes, 0600; a pair in it gets rings of 65536 bytes\n", created.out());
+        assertEquals("created " + file + ": 131072 bytes, 0600; a pair in it gets rings of 65536 bytes\n", created.out());
         assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(file)));
 
-        RegionGeometry pair = RegionGeometry.pair(143360, 0, 1, 9);
+        RegionGeometry pair = RegionGeometry.pair(131072, 0, 1, 9);
         RegionOptions options = RegionOptions.defaults().withHolder(0xabc).withKeeper(false).withLeaseTimeout(Duration.ofSeconds(10));
         try (Region region = Region.open(file, pair, options); RingProducer p = region.attachProducer(0)) {
             assertTrue(p.offer(new byte[100]));
             Result info = run("region", "info", file.toString());
             assertEquals(0, info.status(), info.err());
-            assertTrue(info.out().startsWith(file + ": 143360 bytes, format generation 1, tag 9, 2 rings\n"), info.out());
-            assertTrue(info.out().contains("ring 0 (id 0): node 0 -> node 1, capacity 65536, max record 32760; 112 bytes unread;"
+            assertTrue(info.out().startsWith(file + ": 131072 bytes, format generation 1, tag 9, 2 rings\n"), info.out());
+            assertTrue(info.out().contains("ring 0 (id 0): node 0 -> node 1, capacity 65536, max record 28664; 112 bytes unread;"
                     + " producer held by abc (epoch 1, heartbeat 1); consumer free (epoch 0)"), info.out());
             Result refused = run("region", "zero", file.toString());
             assertEquals(1, refused.status());
@@ -55,13 +55,13 @@ class RegionCommandTest {
         }
         Result zeroed = run("region", "zero", file.toString());
         assertEquals(0, zeroed.status(), zeroed.err());
-        assertEquals(143360, Files.size(file));
+        assertEquals(131072, Files.size(file));
         byte[] all = Files.readAllBytes(file);
         for (byte b : all) {
             assertEquals(0, b);
         }
         // zeroed: it can now be formatted with another geometry
-        try (Region other = Region.open(file, RegionGeometry.pair(143360, 0, 2, 9), options)) {
+        try (Region other = Region.open(file, RegionGeometry.pair(131072, 0, 2, 9), options)) {
             assertEquals(1, other.generation());
         }
     }
@@ -77,13 +77,13 @@ class RegionCommandTest {
         assertTrue(both.err().startsWith("give exactly one of --size and --ring"), both.err());
         Result badSize = run("region", "create", file.toString(), "--size", "lots");
         assertEquals(1, badSize.status());
-        assertEquals("dataport region: size 'lots' is not a number of bytes (e.g. 16m, 64k, 20480)\n", badSize.err());
+        assertEquals("dataport region: size 'lots' is not a number of bytes (e.g. 16m, 64k, 65536)\n", badSize.err());
         Result tooSmall = run("region", "create", file.toString(), "--size", "16k");
         assertEquals(1, tooSmall.status());
-        assertTrue(tooSmall.err().contains("too small for two rings: it needs at least 20480 bytes"), tooSmall.err());
+        assertTrue(tooSmall.err().contains("too small for two rings: it needs at least 65536 bytes"), tooSmall.err());
         assertFalse(Files.exists(file), "nothing created on a refusal");
-        assertEquals(0, run("region", "create", file.toString(), "--size", "20480").status());
-        Result exists = run("region", "create", file.toString(), "--size", "20480");
+        assertEquals(0, run("region", "create", file.toString(), "--size", "65536").status());
+        Result exists = run("region", "create", file.toString(), "--size", "65536");
         assertEquals(1, exists.status());
         assertTrue(exists.err().contains("already exists"), exists.err());
         Result notFormatted = run("region", "info", file.toString());
