@@ -33,9 +33,9 @@ final class TraceCheck {
 
     /**
      * TLC's verdict on one module. When TraceAccepted is violated: {@code run} (1-based, Logs[run])
-     * and {@code firstUnmatched} (1-based index in that log), else -1.
+     * and {@code traceIndex} (1-based index in that log of the module, TLC's variable), else -1.
      */
-    record Verdict(TraceModule module, Tlc.Run tlc, int run, int firstUnmatched, String specState,
+    record Verdict(TraceModule module, Tlc.Run tlc, int run, int traceIndex, String specState,
                    int maxOutdegree) {
 
         boolean accepted() {
@@ -43,10 +43,16 @@ final class TraceCheck {
         }
 
         boolean rejectedByTraceAccepted() {
-            return tlc.outcome().result().equals(REJECTED) && run > 0 && firstUnmatched > 0;
+            return tlc.outcome().result().equals(REJECTED) && run > 0 && traceIndex > 0;
         }
 
+        /** Events TLC checked (the DataportRing steps of the Java logs). */
         long events() {
+            return module.events();
+        }
+
+        /** Events of the Java logs, those without a DataportRing counterpart included. */
+        long javaEvents() {
             return module.runs.stream().mapToLong(r -> r.events().size()).sum();
         }
 
@@ -55,14 +61,19 @@ final class TraceCheck {
             return module.runs.get(run - 1);
         }
 
+        /** The first unmatched event's 1-based index in the Java log of the rejected run. */
+        int firstUnmatched() {
+            return module.javaIndexOf(run - 1, traceIndex) + 1;
+        }
+
         /** The first unmatched event as Java logged it. */
         TraceEvent firstUnmatchedEvent() {
-            return rejectedRun().events().get(firstUnmatched - 1);
+            return rejectedRun().events().get(firstUnmatched() - 1);
         }
 
         /** The first unmatched event as Java logged it and as the trace module spells it. */
         String firstUnmatchedText() {
-            return firstUnmatchedEvent() + " = " + module.tlaEvents.get(run - 1).get(firstUnmatched - 1);
+            return firstUnmatchedEvent() + " = " + module.tlaEvents.get(run - 1).get(traceIndex - 1);
         }
 
         String describe() {
@@ -70,9 +81,9 @@ final class TraceCheck {
             for (RandomRingRun.Result r : module.runs) {
                 seeds.append(seeds.length() == 0 ? "" : ", ").append(r.seed());
             }
-            String where = String.format(Locale.ROOT, "%s (seeds %s; %s): %,d events in %d run(s), TLC %s, "
-                            + "%,d distinct states, %.1f s",
-                    module.name, seeds, module.runs.get(0).variant(), events(), module.runs.size(),
+            String where = String.format(Locale.ROOT, "%s (seeds %s; %s): %,d events checked (of %,d logged) in"
+                            + " %d run(s), TLC %s, %,d distinct states, %.1f s",
+                    module.name, seeds, module.runs.get(0).variant(), events(), javaEvents(), module.runs.size(),
                     tlc.outcome().result(), tlc.outcome().distinctStates(), tlc.seconds());
             if (accepted()) {
                 return where;
@@ -80,9 +91,10 @@ final class TraceCheck {
             if (rejectedByTraceAccepted()) {
                 RandomRingRun.Result r = rejectedRun();
                 return where + String.format(Locale.ROOT,
-                        "%n  first unmatched event: Logs[%d] (seed %d) event #%d of %d: %s%n"
-                                + "  spec state when it came: %s%n  TLC output: %s%n  command: %s",
-                        run, r.seed(), firstUnmatched, r.events().size(), firstUnmatchedText(), specState,
+                        "%n  first unmatched event: Logs[%d] (seed %d) event #%d of %d (Java log; #%d of %d in the"
+                                + " module): %s%n  spec state when it came: %s%n  TLC output: %s%n  command: %s",
+                        run, r.seed(), firstUnmatched(), r.events().size(), traceIndex,
+                        module.tlaEvents.get(run - 1).size(), firstUnmatchedText(), specState,
                         tlc.log(), Tlc.shellLine(tlc.command()));
             }
             return where + " (" + tlc.outcome().detail() + ")\n  TLC output: " + tlc.log()

@@ -9,6 +9,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.StringJoiner;
 
@@ -18,11 +19,15 @@ import java.util.StringJoiner;
  * {@code TraceLogs}, plus the TLC configuration that binds {@code Logs <- TraceLogs} (this TLC
  * build has no JSON module). Both are written under {@code target/}, never into {@code spec/}.
  *
- * <p>The mapping from Java to the spec: bytes become 8-byte slots (a record's size in slots is
- * {@code RingLayout.recordSize(length) / 8}), and a 64-bit position {@code p} becomes
- * {@code ((p - base) / 8) mod POSMOD}, {@code base} being the run's start position (a multiple of
- * the capacity, so indices do not change). A value that does not map (a misaligned index or
- * position) becomes -1, which no spec value equals, so TLC rejects the event.
+ * <p>The mapping from Java to the spec: each logged event becomes the DataportRing event
+ * {@link TraceEvent#inDataportRing()} says (the attach-time fences as the attach's reads), or none:
+ * an access without a counterpart in DataportRing (ReadSlot, the epoch check after it, the
+ * reservation word, hole-table reads, the epoch moves) is written as a comment only, and
+ * {@link #javaIndex} maps each event of the module back to the Java log. Bytes become 8-byte slots
+ * (a record's size in slots is {@code RingLayout.recordSize(length) / 8}), and a 64-bit position
+ * {@code p} becomes {@code ((p - base) / 8) mod POSMOD}, {@code base} being the run's start position
+ * (a multiple of the capacity, so indices do not change). A value that does not map (a misaligned
+ * index or position) becomes -1, which no spec value equals, so TLC rejects the event.
  */
 final class TraceModule {
     /**
@@ -38,17 +43,30 @@ final class TraceModule {
     final int posmod;
     /** The runs, in the order of the module's Logs (run k is Logs[k + 1]). */
     final List<RandomRingRun.Result> runs;
-    /** Each run's events as the module spells them. */
+    /** Each run's events as the module spells them (only the DataportRing steps). */
     final List<List<String>> tlaEvents;
+    /** Per run: the index in the Java log ({@code RandomRingRun.Result.events}) of each module event. */
+    final List<int[]> javaIndex;
 
     private TraceModule(String name, Path tla, Path cfg, int posmod, List<RandomRingRun.Result> runs,
-                        List<List<String>> tlaEvents) {
+                        List<List<String>> tlaEvents, List<int[]> javaIndex) {
         this.name = name;
         this.tla = tla;
         this.cfg = cfg;
         this.posmod = posmod;
         this.runs = runs;
         this.tlaEvents = tlaEvents;
+        this.javaIndex = javaIndex;
+    }
+
+    /** Events of the module: what TLC checks. */
+    long events() {
+        return tlaEvents.stream().mapToLong(List::size).sum();
+    }
+
+    /** The 0-based index in run {@code run}'s Java log (0-based) of the module's event {@code traceIndex} (1-based). */
+    int javaIndexOf(int run, int traceIndex) {
+        return javaIndex.get(run)[traceIndex - 1];
     }
 
     /**
@@ -69,6 +87,7 @@ final class TraceModule {
             throw new IllegalArgumentException("POSMOD " + posmod + " does not suit CAPACITY " + capacitySlots);
         }
         List<List<String>> events = new ArrayList<>();
+        List<int[]> indices = new ArrayList<>();
         int maxCrashes = 0;
         StringBuilder module = new StringBuilder(64 * 1024);
         module.append("---- MODULE ").append(name).append(" ----\n");
@@ -78,24 +97,43 @@ final class TraceModule {
             module.append("\\* Logs[").append(k + 1).append("]: seed ").append(run.seed()).append(", ")
                     .append(run.variant()).append("; ").append(run.summary()).append('\n');
         }
+        module.append("\\* Java events that are no step of DataportRing (TraceEvent.inDataportRing) are comments.\n");
         module.append("EXTENDS DataportRingTrace, Integers   \\* Integers: -1 marks a value that does not map\n\n");
         module.append("TraceLogs == <<\n");
         for (int k = 0; k < runs.size(); k++) {
             RandomRingRun.Result run = runs.get(k);
             List<String> tlaRun = new ArrayList<>(run.events().size());
+            int[] index = new int[run.events().size()];
             int producerCrashes = 0;
             int consumerCrashes = 0;
-            for (TraceEvent e : run.events()) {
-                tlaRun.add(tla(e, run.basePosition(), posmod));
+            module.append("<< \\* Logs[").append(k + 1).append("], seed ").append(run.seed()).append('\n');
+            // a comment for an event left out goes after the comma of the element before it
+            StringBuilder comments = new StringBuilder();
+            for (int i = 0; i < run.events().size(); i++) {
+                TraceEvent e = run.events().get(i);
+                TraceEvent step = e.inDataportRing();
+                if (step == null) {
+                    comments.append("\\* #").append(i + 1).append(" not a DataportRing step: ").append(e).append('\n');
+                    continue;
+                }
+                if (!tlaRun.isEmpty()) {
+                    module.append(",\n");
+                }
+                if (step != e) {
+                    comments.append("\\* #").append(i + 1).append(' ').append(e).append(", checked as:\n");
+                }
+                module.append(comments);
+                comments.setLength(0);
+                index[tlaRun.size()] = i;
+                tlaRun.add(tla(step, run.basePosition(), posmod));
+                module.append(tlaRun.get(tlaRun.size() - 1));
                 producerCrashes += e.action().equals("CrashProducer") ? 1 : 0;
                 consumerCrashes += e.action().equals("CrashConsumer") ? 1 : 0;
             }
+            module.append('\n').append(comments);
             maxCrashes = Math.max(maxCrashes, Math.max(producerCrashes, consumerCrashes));
             events.add(tlaRun);
-            module.append("<< \\* Logs[").append(k + 1).append("], seed ").append(run.seed()).append('\n');
-            for (int i = 0; i < tlaRun.size(); i++) {
-                module.append(tlaRun.get(i)).append(i + 1 < tlaRun.size() ? ",\n" : "\n");
-            }
+            indices.add(Arrays.copyOf(index, tlaRun.size()));
             module.append(k + 1 < runs.size() ? ">>,\n" : ">>\n");
         }
         module.append(">>\n====\n");
@@ -124,7 +162,7 @@ final class TraceModule {
             Path cfg = dir.resolve(name + ".cfg");
             Files.writeString(tla, module, StandardCharsets.UTF_8);
             Files.writeString(cfg, config, StandardCharsets.UTF_8);
-            return new TraceModule(name, tla, cfg, posmod, List.copyOf(runs), events);
+            return new TraceModule(name, tla, cfg, posmod, List.copyOf(runs), events, indices);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }

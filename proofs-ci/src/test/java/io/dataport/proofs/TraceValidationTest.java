@@ -39,8 +39,10 @@ import org.junit.jupiter.api.Test;
  * <p>System properties: {@code trace.seeds} (comma-separated; seeds at even positions go to the
  * first group, odd ones to the second; default: consecutive seeds from a fixed base, printed;
  * {@code -Ddataport.seed=N} replays base N, {@code -Ddataport.seed=fresh} draws a fresh base),
- * {@code trace.runs} (default 6), {@code trace.events} (events per run, default 2,000; at least
- * 10,000 in total are required unless seeds are given).
+ * {@code trace.runs} (default 6), {@code trace.events} (events per run that are DataportRing steps,
+ * default 2,000; at least 10,000 such events in total are required unless seeds are given; the
+ * accesses of fencing that DataportRing has no step for are logged too, see
+ * {@code TraceEvent.inDataportRing}).
  */
 class TraceValidationTest {
     static final int MIN_TOTAL_EVENTS = 10_000;

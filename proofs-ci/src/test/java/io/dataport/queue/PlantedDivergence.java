@@ -32,18 +32,22 @@ final class PlantedDivergence {
         }
 
         @Override
-        void writeRecordHeader(int index, int length, int type) {
+        boolean writeRecordHeader(int index, long expected, int length, int type) {
             if (isTracing()) {
-                long published = peekProducerPosition();
+                long word = peekProducerPosition();
+                long published = word & RingLayout.POSITION_MASK;
                 int mask = peekCapacity() - 1;
                 // the record's position: the first position at or after the published one with this index
                 long start = published + ((index - (int) published) & mask);
-                publishProducerPosition(start + RingLayout.recordSize(length));
+                // a CAS from the word as it is, with the holder's epoch: it succeeds, like commit's own
+                // publish would (which then fails: the word no longer holds what the producer published)
+                publishProducerPosition(word, RingLayout.packPosition(RingLayout.wordEpoch(word),
+                        start + RingLayout.recordSize(length)));
                 if (plantedAt < 0) {
                     plantedAt = events() - 1; // the publish just logged (the interleaver logs before it)
                 }
             }
-            super.writeRecordHeader(index, length, type);
+            return super.writeRecordHeader(index, expected, length, type);
         }
 
         @Override
@@ -70,10 +74,12 @@ final class PlantedDivergence {
             int length = RingLayout.headerLength(header);
             int type = RingLayout.headerType(header);
             if (isTracing() && type >= 0 && length > 0) {
-                long published = peekConsumerPosition();
+                long word = peekConsumerPosition();
+                long published = word & RingLayout.POSITION_MASK;
                 int mask = peekCapacity() - 1;
                 long start = published + ((index - (int) published) & mask);
-                publishConsumerPosition(start + RingLayout.recordSize(length));
+                publishConsumerPosition(word, RingLayout.packPosition(RingLayout.wordEpoch(word),
+                        start + RingLayout.recordSize(length)));
                 if (plantedAt < 0) {
                     plantedAt = events() - 1;
                 }

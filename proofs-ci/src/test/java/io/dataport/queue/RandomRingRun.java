@@ -17,8 +17,10 @@ import java.util.SplittableRandom;
  * <p>What the run does, all chosen by the seed:
  * <ul>
  *   <li>the ring's sizes are given (the test uses 64 and 128 bytes, 8 and 16 spec slots); positions
- *       start at 0, just below 2^64 or just below 2^63, so that Java's 64-bit positions wrap
- *       (unsigned or signed) during the run;</li>
+ *       start at 0, just below 2^48 or just below 2^47: the position words hold a position mod 2^48
+ *       ({@link RingLayout#packPosition}), so the field wraps to 0 during the run (or its top bit
+ *       flips, where the 48-bit differences of {@link RingLayout#positionNear} are sign-extended),
+ *       and an end that attaches after the wrap rebuilds its 64-bit position from the field;</li>
  *   <li>producer: {@code tryClaim} with lengths 0, the maximum, random, one that exactly fills to
  *       the region end and one that needs padding; the payload written in 1-3 pieces in random order
  *       through {@code putBytes} (array or buffer) / {@code putLong} / {@code putInt} /
@@ -30,7 +32,9 @@ import java.util.SplittableRandom;
  *       reads the payload whole, in pieces in random order ({@code getBytes} / {@code getLong} /
  *       {@code getInt} / {@code getByte}) or not at all, and checks what it read;</li>
  *   <li>crashes: either side dies between two operations, at its n-th next shared access or inside
- *       a handler, and a new end attaches over the same memory (the real constructors);</li>
+ *       a handler, and a new end attaches over the same memory (the real constructors of a ring
+ *       file's ends: the epoch moves, the hole table is freed, the reservation and position words are
+ *       fenced; the dead end never runs again, as DataportRing's crashes, so no CAS ever fails);</li>
  *   <li>interleaving: before any shared access of one side, whole operations of the other side may
  *       run, so the two ends meet at every access, not only between API calls.</li>
  * </ul>
@@ -43,9 +47,10 @@ public final class RandomRingRun {
     public enum Variant { HONEST, PUBLISH_BEFORE_HEADER, RELEASE_BEFORE_READ }
 
     /**
-     * A finished run. Positions in {@link #events} are Java's; {@code basePosition} is where both
-     * started (a multiple of the capacity), which the trace maps to the spec's position 0.
-     * {@code plantedAt}: log index of the first planted access (-1 for {@link Variant#HONEST}).
+     * A finished run. Positions in {@link #events} are the position words' 48-bit positions rebuilt
+     * as 64-bit counters ({@link TracingSharedRing}); {@code basePosition} is where both started (a
+     * multiple of the capacity), which the trace maps to the spec's position 0. {@code plantedAt}:
+     * log index of the first planted access (-1 for {@link Variant#HONEST}).
      */
     public record Result(long seed, Variant variant, int capacity, int maxRecordLength, long basePosition,
                          List<TraceEvent> events, int plantedAt, String summary) {
@@ -95,11 +100,15 @@ public final class RandomRingRun {
         long laps = 1 + random.nextInt(8); // a run makes 10-30 laps: the wrap happens early
         this.base = switch (random.nextInt(3)) {
             case 0 -> 0L;
-            case 1 -> -laps * capacity;                   // crosses 2^64 (unsigned wrap to 0)
-            default -> Long.MIN_VALUE - laps * capacity;  // crosses 2^63 (signed overflow)
+            case 1 -> (1L << RingLayout.POSITION_BITS) - laps * capacity;        // the 48-bit field wraps to 0
+            default -> (1L << (RingLayout.POSITION_BITS - 1)) - laps * capacity; // its top bit flips
         };
-        ring.publishProducerPosition(base); // not traced: the spec's Init has both positions at 0
-        ring.publishConsumerPosition(base);
+        // not traced: the spec's Init has both positions at 0 and DataportRing has no reservation;
+        // epoch 0 and nothing reserved, as in a ring just created whose positions are at base
+        ring.scribble(RingLayout.PRODUCER_POSITION_OFFSET, RingLayout.packPosition(0, base));
+        ring.scribble(RingLayout.CONSUMER_POSITION_OFFSET, RingLayout.packPosition(0, base));
+        ring.scribble(RingLayout.RESERVATION_OFFSET, RingLayout.packPosition(0, base));
+        ring.positionsStartAt(base);
         this.readTarget = ByteBuffer.allocate(Math.max(1, maxLength));
         ring.actor(Side.PRODUCER);
         this.producer = new RingProducer(ring, config, null);
@@ -119,7 +128,8 @@ public final class RandomRingRun {
 
     /**
      * Runs the real ring ends over a ring of {@code config}'s sizes until at least {@code minEvents}
-     * are logged (a planted variant: also until 200 events past the planted access).
+     * events that the trace module checks against DataportRing are logged ({@link TraceEvent#inDataportRing()};
+     * the log holds the others too), and for a planted variant until 200 events past the planted access.
      */
     public static Result run(long seed, RingConfig config, int minEvents, Variant variant) {
         RandomRingRun run = new RandomRingRun(seed, config, variant);
@@ -145,7 +155,7 @@ public final class RandomRingRun {
     }
 
     private boolean done(int minEvents) {
-        if (ring.events() < minEvents) {
+        if (ring.steps() < minEvents) {
             return false;
         }
         return variant == Variant.HONEST || plantedAt() >= 0 && ring.events() >= plantedAt() + 200;
@@ -156,12 +166,16 @@ public final class RandomRingRun {
     }
 
     private String summary() {
-        long end = ring.peekProducerPosition();
-        String wrap = base < 0 && end >= 0 ? " (crossed 2^64)" : base >= 0 && end < 0 ? " (crossed 2^63)" : "";
-        return String.format("capacity %d B, max length %d B, producer position %d -> %d%s; %d events: "
+        long end = ring.producerPosition();
+        long field = 1L << RingLayout.POSITION_BITS;
+        String wrap = base < field && end >= field ? " (crossed 2^48: the position field wrapped)"
+                : base < field / 2 && end >= field / 2 ? " (crossed 2^47)" : "";
+        return String.format("capacity %d B, max length %d B, producer position %d -> %d%s; %d events"
+                        + " (%d of them DataportRing steps): "
                         + "%d records committed, %d delivered (%d payloads checked), %d paddings, %d aborts, "
                         + "%d claims refused (full), %d producer and %d consumer crashes, %d interleavings",
-                config.capacity(), config.maxRecordLength(), base, end, wrap, ring.events(), committed, delivered,
+                config.capacity(), config.maxRecordLength(), base, end, wrap, ring.events(), ring.steps(),
+                committed, delivered,
                 verified, paddings, aborts, refused, producerCrashes, consumerCrashes, interleavings);
     }
 

@@ -8,9 +8,15 @@ import java.util.List;
 
 /**
  * Trace validation (issue 4, part 3): a {@link SharedRing} that logs every shared-memory access as
- * a {@link TraceEvent} named after the TLA+ action of {@code spec/DataportRing.tla} that performs
- * it, then performs it. The Java ring code is unchanged: {@link RingProducer} and
- * {@link RingConsumer} are handed this object instead of a plain {@code SharedRing}.
+ * a {@link TraceEvent} named after the TLA+ action that performs it: the action of
+ * {@code spec/DataportRing.tla}, or for the accesses of fencing (decision 0901), which DataportRing
+ * does not know, the action of {@code spec/RingFencing.tla} (ReadSlot, Reserve, FenceReservation,
+ * FencePosition, RecordHole, ...). A store is logged, then made; a load or a compare-and-set is made,
+ * then logged with what it read or whether it succeeded; nothing runs in between (one thread).
+ * Which DataportRing event each access is checked as, and why some are not checked, is decided in
+ * one place: {@link TraceEvent#inDataportRing()}. The Java ring code is unchanged:
+ * {@link RingProducer} and {@link RingConsumer} are handed this object instead of a plain
+ * {@code SharedRing}.
  *
  * <p>The ring is driven by one thread ({@link RandomRingRun}), which says before each call whose
  * end is acting ({@link #actor}), so every access is attributed to the producer or the consumer.
@@ -50,6 +56,18 @@ class TracingSharedRing extends SharedRing {
     private final int[] crashIn = new int[2];
     private Interleaver interleaver;
     private boolean interleaving;
+    /** The action of each side's last logged event (set-up included): CheckProducerEpoch follows ReadSlot. */
+    private final String[] lastAction = new String[2];
+    /** Logged events that are steps of DataportRingTrace ({@link TraceEvent#inDataportRing()} not null). */
+    private int steps;
+    /**
+     * The 64-bit counters rebuilt from the producer and consumer position words and from the
+     * reservation word's end: each access rebuilds the word's 48-bit position relative to the
+     * previous value of that word ({@link RingLayout#positionNear}).
+     */
+    private long producerPosition;
+    private long consumerPosition;
+    private long reservationEnd;
 
     TracingSharedRing(ByteBuffer region) {
         super(region);
@@ -78,6 +96,26 @@ class TracingSharedRing extends SharedRing {
         return log.size();
     }
 
+    /** Logged events that the trace module checks against DataportRing (the others have no counterpart there). */
+    int steps() {
+        return steps;
+    }
+
+    /**
+     * Where the 64-bit counters start: the driver planted {@code position} (mod 2^48) in both
+     * position words and the reservation word before the first attach.
+     */
+    void positionsStartAt(long position) {
+        producerPosition = position;
+        consumerPosition = position;
+        reservationEnd = position;
+    }
+
+    /** The producer position word's position as a 64-bit counter, as last read or published. */
+    long producerPosition() {
+        return producerPosition;
+    }
+
     /** The end whose code runs now; the driver sets it before every call into a ring end. */
     void actor(Side side) {
         this.actor = side;
@@ -97,8 +135,8 @@ class TracingSharedRing extends SharedRing {
             if (event.side() != actor) {
                 throw new IllegalStateException("event " + event + " logged while the actor is " + actor);
             }
-            log.add(event);
         }
+        record(event);
     }
 
     /** The side dies at its {@code accesses}-th next shared access (1 = the next one). */
@@ -150,17 +188,21 @@ class TracingSharedRing extends SharedRing {
     }
 
     private void record(TraceEvent event) {
+        lastAction[event.side().ordinal()] = event.action();
         if (tracing) {
             log.add(event);
+            if (event.inDataportRing() != null) {
+                steps++;
+            }
         }
     }
 
-    /** The producer position word, read without logging (for test-only variants). */
+    /** The producer position word (epoch and 48-bit position), read without logging (for test-only variants). */
     final long peekProducerPosition() {
         return region().getLong(RingLayout.PRODUCER_POSITION_OFFSET);
     }
 
-    /** The consumer position word, read without logging (for test-only variants). */
+    /** The consumer position word (epoch and 48-bit position), read without logging (for test-only variants). */
     final long peekConsumerPosition() {
         return region().getLong(RingLayout.CONSUMER_POSITION_OFFSET);
     }
@@ -220,37 +262,132 @@ class TracingSharedRing extends SharedRing {
         return super.readTag();
     }
 
-    // ---- positions (Refresh*, Publish*, Attach*) and epochs ----
+    // ---- positions (Refresh*, Publish*, Attach*, the fences) and epochs ----
+    // A position word is epoch16 << 48 | position mod 2^48. What is logged is the 48-bit position
+    // rebuilt as a 64-bit counter, RingLayout.positionNear relative to the previous value of the
+    // same word (the driver sets the first, positionsStartAt), and the word's epoch; DataportRing's
+    // positions are plain counters and it has no epochs. A CAS is logged after it ran, with its
+    // outcome; a failed one gets the suffix "Failed", which DataportRingTrace rejects (an honest run
+    // has no takeover, so every CAS it makes succeeds).
 
+    /**
+     * The consumer's RefreshProducerPosition, either end's attach (the producer's ReadPosition), or
+     * the producer's check of the word's epoch right after ReadSlot (CheckProducerEpoch: RingProducer
+     * reads the word there only for its epoch, see {@link TraceEvent#inDataportRing()}).
+     */
     @Override
     long readProducerPosition() {
-        step(null); // the consumer's RefreshProducerPosition, or either end's attach
-        long value = super.readProducerPosition();
-        record(TraceEvent.of(actor, "ReadProducerPosition", value));
-        return value;
+        step(null);
+        boolean epochCheck = actor == Side.PRODUCER && "ReadSlot".equals(lastAction[Side.PRODUCER.ordinal()]);
+        long word = super.readProducerPosition();
+        producerPosition = RingLayout.positionNear(word, producerPosition);
+        record(TraceEvent.of(actor, epochCheck ? "CheckProducerEpoch" : "ReadProducerPosition", producerPosition,
+                RingLayout.wordEpoch(word)));
+        return word;
     }
 
+    /**
+     * PublishProducerPosition (the CAS moves the position), or the attach's FencePosition (the CAS
+     * keeps the position and puts the attaching end's epoch in the word).
+     */
     @Override
-    void publishProducerPosition(long position) {
+    boolean publishProducerPosition(long expected, long value) {
         step(Side.PRODUCER);
-        record(TraceEvent.of(Side.PRODUCER, "PublishProducerPosition", position));
-        super.publishProducerPosition(position);
+        boolean ok = super.publishProducerPosition(expected, value);
+        long position = RingLayout.positionNear(value, producerPosition);
+        if (ok) {
+            producerPosition = position;
+        }
+        record(TraceEvent.of(Side.PRODUCER, casAction(isFence(expected, value) ? "FenceProducerPosition"
+                : "PublishProducerPosition", ok), position, RingLayout.wordEpoch(value)));
+        return ok;
     }
 
+    /** The producer's RefreshConsumerPosition, or either end's attach. */
     @Override
     long readConsumerPosition() {
-        step(null); // the producer's RefreshConsumerPosition, or either end's attach
-        long value = super.readConsumerPosition();
-        record(TraceEvent.of(actor, "ReadConsumerPosition", value));
-        return value;
+        step(null);
+        long word = super.readConsumerPosition();
+        consumerPosition = RingLayout.positionNear(word, consumerPosition);
+        record(TraceEvent.of(actor, "ReadConsumerPosition", consumerPosition, RingLayout.wordEpoch(word)));
+        return word;
+    }
+
+    /** PublishConsumerPosition (the CAS moves the position), or the consumer's fence at attach (it does not). */
+    @Override
+    boolean publishConsumerPosition(long expected, long value) {
+        step(Side.CONSUMER);
+        boolean ok = super.publishConsumerPosition(expected, value);
+        long position = RingLayout.positionNear(value, consumerPosition);
+        if (ok) {
+            consumerPosition = position;
+        }
+        record(TraceEvent.of(Side.CONSUMER, casAction(isFence(expected, value) ? "FenceConsumerPosition"
+                : "PublishConsumerPosition", ok), position, RingLayout.wordEpoch(value)));
+        return ok;
+    }
+
+    /** A CAS of a position or reservation word that keeps the 48-bit position: only the epoch changes. */
+    private static boolean isFence(long expected, long value) {
+        return ((expected ^ value) & RingLayout.POSITION_MASK) == 0;
+    }
+
+    private static String casAction(String action, boolean ok) {
+        return ok ? action : action + TraceEvent.FAILED;
+    }
+
+    // ---- the reservation word and the hole table (spec/RingFencing.tla; not in DataportRing) ----
+
+    @Override
+    long readReservation() {
+        step(Side.PRODUCER);
+        long word = super.readReservation();
+        reservationEnd = RingLayout.positionNear(word, reservationEnd);
+        record(TraceEvent.of(Side.PRODUCER, "ReadReservation", reservationEnd, RingLayout.wordEpoch(word)));
+        return word;
+    }
+
+    /**
+     * FenceReservation at attach (same end, the attaching end's epoch), Reserve during a claim (the
+     * end moves forward), or the shrink of a region producer's close (the end moves back).
+     */
+    @Override
+    boolean casReservation(long expected, long value) {
+        step(Side.PRODUCER);
+        boolean ok = super.casReservation(expected, value);
+        long from = RingLayout.positionNear(expected, reservationEnd);
+        long to = RingLayout.positionNear(value, reservationEnd);
+        if (ok) {
+            reservationEnd = to;
+        }
+        String action = to == from ? "FenceReservation" : to - from > 0 ? "Reserve" : "ShrinkReservation";
+        record(TraceEvent.of(Side.PRODUCER, casAction(action, ok), to, RingLayout.wordEpoch(value)));
+        return ok;
     }
 
     @Override
-    void publishConsumerPosition(long position) {
-        step(Side.CONSUMER);
-        record(TraceEvent.of(Side.CONSUMER, "PublishConsumerPosition", position));
-        super.publishConsumerPosition(position);
+    long readHole(int slot) {
+        step(Side.PRODUCER);
+        long word = super.readHole(slot);
+        record(TraceEvent.of(Side.PRODUCER, "ReadHole", slot, word));
+        return word;
     }
+
+    /** RecordHole (a taker, from 0) or ReleaseHole (to 0). */
+    @Override
+    boolean casHole(int slot, long expected, long value) {
+        step(Side.PRODUCER);
+        boolean ok = super.casHole(slot, expected, value);
+        record(TraceEvent.of(Side.PRODUCER, casAction(value != 0 ? "RecordHole" : "ReleaseHole", ok), slot,
+                value != 0 ? value : expected));
+        return ok;
+    }
+
+    // ---- epochs, leases and heartbeats: not DataportRing's. A ring file's ends move the epoch at
+    //      attach (left out of the trace module, see TraceEvent.inDataportRing) and may read it
+    //      (DataportRingTrace skips Read*Epoch). The lease and heartbeat words and the control-state
+    //      check belong to Lease and Region, which the driver does not use: logged so that the log
+    //      holds every access, and sent to TLC, which rejects them (no such action) ----
 
     @Override
     long advanceProducerEpoch() {
@@ -278,6 +415,41 @@ class TracingSharedRing extends SharedRing {
         step(null);
         record(TraceEvent.of(actor, "ReadConsumerEpoch"));
         return super.readConsumerEpoch();
+    }
+
+    @Override
+    long readLease(Role role) {
+        step(null);
+        record(TraceEvent.state(actor, "ReadLease", role.name()));
+        return super.readLease(role);
+    }
+
+    @Override
+    boolean casLease(Role role, long expected, long value) {
+        step(null);
+        record(TraceEvent.state(actor, "CasLease", role.name()));
+        return super.casLease(role, expected, value);
+    }
+
+    @Override
+    long readHeartbeat(Role role) {
+        step(null);
+        record(TraceEvent.state(actor, "ReadHeartbeat", role.name()));
+        return super.readHeartbeat(role);
+    }
+
+    @Override
+    void writeHeartbeat(Role role, long value) {
+        step(null);
+        record(TraceEvent.state(actor, "WriteHeartbeat", role.name()));
+        super.writeHeartbeat(role, value);
+    }
+
+    @Override
+    boolean hasControlState() {
+        step(null);
+        record(TraceEvent.of(actor, "ReadControlState"));
+        return super.hasControlState();
     }
 
     // ---- wake-up flags (spec/DataportWakeup.tla, not DataportRing: skipped by the trace spec) ----
@@ -317,20 +489,32 @@ class TracingSharedRing extends SharedRing {
         super.fence();
     }
 
-    // ---- records (WritePadding, WriteRecordHeader, ReadRecordHeader) ----
+    // ---- records (ReadSlot, WritePadding, WriteRecordHeader, ReadRecordHeader) ----
 
+    /** ReadSlot (RingFencing): the header word at a claim's index, the expected value of its CAS. */
     @Override
-    void writePadding(int index, int length) {
+    long readSlot(int index) {
         step(Side.PRODUCER);
-        record(TraceEvent.of(Side.PRODUCER, "WritePadding", index, length));
-        super.writePadding(index, length);
+        long word = super.readSlot(index);
+        record(TraceEvent.of(Side.PRODUCER, "ReadSlot", index, RingLayout.headerLength(word),
+                RingLayout.headerType(word)));
+        return word;
     }
 
     @Override
-    void writeRecordHeader(int index, int length, int type) {
+    boolean writePadding(int index, long expected, int length) {
         step(Side.PRODUCER);
-        record(TraceEvent.of(Side.PRODUCER, "WriteRecordHeader", index, length, type));
-        super.writeRecordHeader(index, length, type);
+        boolean ok = super.writePadding(index, expected, length);
+        record(TraceEvent.of(Side.PRODUCER, casAction("WritePadding", ok), index, length));
+        return ok;
+    }
+
+    @Override
+    boolean writeRecordHeader(int index, long expected, int length, int type) {
+        step(Side.PRODUCER);
+        boolean ok = super.writeRecordHeader(index, expected, length, type);
+        record(TraceEvent.of(Side.PRODUCER, casAction("WriteRecordHeader", ok), index, length, type));
+        return ok;
     }
 
     @Override
