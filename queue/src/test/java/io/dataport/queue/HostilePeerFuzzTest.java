@@ -7,31 +7,45 @@ import com.code_intelligence.jazzer.junit.FuzzTest;
 import java.nio.ByteBuffer;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
 /**
  * Hostile-peer fuzzing (docs/model-tests.md): the fuzzer plays the peer. It controls every byte the
- * peer can write (positions, record headers, padding, payload, anything else in the mapping) and when
- * it writes them relative to our calls: between two calls, or, once it turns interleaving on, before
- * any single shared-memory access our end makes (the victim's {@link SharedRing} is a subclass that
- * hands control to the peer before each access). The victim must:
+ * peer can write (positions, record headers, padding, payload, the fenced words, anything else in the
+ * mapping) and when it writes them relative to our calls: between two calls, or, once it turns
+ * interleaving on, before any single shared-memory access our end makes (the victim's
+ * {@link SharedRing} is a subclass that hands control to the peer before each access). The victim must:
  * <ul>
  *   <li>touch only the data region, and only inside the record it is handling (consumer) or inside
- *       the free bytes the last consumer position it read leaves (producer); never write what it
- *       already published, and never read (producer) or write (consumer) where it has no business;</li>
+ *       the free bytes the last consumer position it read leaves and below the end of its
+ *       reservation (producer); never write what it already published, and never read (producer:
+ *       beyond the header slot it is about to write) or write (consumer) where it has no business;</li>
  *   <li>deliver only well-formed records inside what was published, in order, skipping only valid
- *       padding, and move its position exactly over them (the harness re-walks every header the
- *       victim read against the layout rules of docs/layout.md);</li>
- *   <li>publish only complete, well-formed records, the ones committed, in order;</li>
+ *       padding (which may end before the region end), and move its position exactly over them (the
+ *       harness re-walks every header the victim read against the layout rules of docs/layout.md);</li>
+ *   <li>publish only complete, well-formed records, the ones committed, in order, padding over every
+ *       hole of the table it read and never putting a record in one;</li>
+ *   <li>fencing (docs/decisions/0901): write its position word, the reservation word and the headers
+ *       by compare-and-set from the word it last wrote (from the value ReadSlot read, for a header);
+ *       when such a CAS fails, make no further store and throw {@link RegionException} if a re-read
+ *       shows another epoch in its position or reservation word, else {@link RingCorruptedException};
+ *       throw {@link RegionException} as soon as it reads another epoch in its own words; at attach,
+ *       fence its words with its epoch without moving any position, and refuse with
+ *       {@link RegionException} exactly the words of a newer epoch;</li>
  *   <li>reject exactly what the layout rules reject, with {@link RingCorruptedException} (no other
- *       exception), and stay poisoned: every later call fails with the same message;</li>
+ *       exception), and stay failed: every later call fails with the same exception and message;</li>
  *   <li>answer "full" only when the ring is full by the position it read, and never loop: a poll
  *       reads at most capacity / 8 + 1 record headers.</li>
  * </ul>
  * Argument errors made on purpose by the script must raise exactly IllegalArgumentException,
  * IllegalStateException or IndexOutOfBoundsException, as documented.
+ *
+ * <p>The fenced words' encoding ({@code epoch16 << 48 | position mod 2^48}) and the hole words'
+ * ({@code epoch16 << 48 | start / 8 << 24 | length / 8}) are decoded here by the harness's own
+ * helpers, not RingLayout's or Holes'.
  *
  * <p>Regression mode ({@code mvn test}) replays the inputs under
  * {@code src/test/resources/io/dataport/queue/HostilePeerFuzzTestInputs/<method>/}; fuzzing:
@@ -43,6 +57,12 @@ class HostilePeerFuzzTest {
     static final int MAX_STEPS = 64;
     static final int MAX_PEER_ACTIONS_PER_CALL = 16;
 
+    /** Bits of the position in a fenced word; the 16 bits above hold the epoch. */
+    static final long WORD_POSITION = (1L << 48) - 1;
+    /** Unit of hole starts and lengths for the capacities fuzzed here (at most 2^27 bytes). */
+    static final int HOLE_UNIT = 8;
+    static final long HOLE_FIELD = (1L << 24) - 1;
+
     @FuzzTest(maxDuration = "10m")
     void consumerAgainstHostileProducer(FuzzedDataProvider data) {
         new ConsumerScript(data).run();
@@ -51,6 +71,41 @@ class HostilePeerFuzzTest {
     @FuzzTest(maxDuration = "10m")
     void producerAgainstHostileConsumer(FuzzedDataProvider data) {
         new ProducerScript(data).run();
+    }
+
+    // ---- the harness's own reading of the fenced words --------------------------------------------
+
+    /** A fenced word: {@code epoch16 << 48 | position mod 2^48}. */
+    static long fenced(int epoch, long position) {
+        return (long) (epoch & 0xFFFF) << 48 | position & WORD_POSITION;
+    }
+
+    static int epochIn(long word) {
+        return (int) (word >>> 48);
+    }
+
+    /** The 64-bit position congruent to {@code word} modulo 2^48 that is nearest to {@code reference}. */
+    static long near(long word, long reference) {
+        long delta = (word - reference) & WORD_POSITION;
+        if (delta >= 1L << 47) {
+            delta -= 1L << 48;
+        }
+        return reference + delta;
+    }
+
+    /** Whether 16-bit epoch {@code a} is newer than {@code b} (serial-number order). */
+    static boolean newer(int a, int b) {
+        int distance = (a - b) & 0xFFFF;
+        return distance != 0 && distance < 0x8000;
+    }
+
+    /** Bytes a padding header with this length field covers (its length, like a record's, rounded up to 8). */
+    static long paddingSize(int length) {
+        return (RECORD_HEADER_LENGTH + (long) length + RECORD_ALIGNMENT - 1) & -RECORD_ALIGNMENT;
+    }
+
+    static String hex(long word) {
+        return String.format("0x%016x", word);
     }
 
     // ------------------------------------------------------------------------------------------------
@@ -67,6 +122,12 @@ class HostilePeerFuzzTest {
         boolean interleave;
         boolean inCall;
         int peerActionsThisCall;
+        /** The victim's epoch in its fenced words (the low 16 bits of its lease epoch). */
+        int epoch;
+        /** The victim's constructor runs: its fencing writes are allowed outside a call. */
+        boolean attaching;
+        /** The victim failed (poisoned or lost its role): no later call may touch shared memory. */
+        boolean dead;
 
         Script(FuzzedDataProvider data) {
             this.data = data;
@@ -81,7 +142,7 @@ class HostilePeerFuzzTest {
             return (int) position & (capacity - 1);
         }
 
-        /** Initial positions: both 0, equal and anywhere, consistent, or anything at all. */
+        /** Initial position words: both 0, equal and anywhere, consistent, or anything (epoch bits included). */
         final void setInitialPositions() {
             long producer;
             long consumer;
@@ -97,8 +158,57 @@ class HostilePeerFuzzTest {
                     consumer = data.consumeLong();
                 }
             }
-            peer.scribble(RingLayout.PRODUCER_POSITION_OFFSET, producer);
-            peer.scribble(RingLayout.CONSUMER_POSITION_OFFSET, consumer);
+            peer.scribble(PRODUCER_POSITION_OFFSET, producer);
+            peer.scribble(CONSUMER_POSITION_OFFSET, consumer);
+        }
+
+        /**
+         * The victim's lease epoch: a ring file's attach adds one to the epoch in the role's lease word
+         * (set here by the fuzzer), a region's attach is given the epoch its lease claim moved to.
+         * Returns the epoch to pass to a region's constructor, or -1 for a ring file's.
+         */
+        final long chooseVictimEpoch(int leaseOffset) {
+            boolean region = data.consumeBoolean();
+            long lease = data.consumeBoolean() ? 0 : data.consumeInt() & 0xFFFF_FFFFL;
+            if (region) {
+                epoch = (int) lease & 0xFFFF;
+                return lease;
+            }
+            peer.scribble(leaseOffset, lease << 32);
+            epoch = (int) (lease + 1) & 0xFFFF;
+            return -1;
+        }
+
+        /** An epoch near {@code around} (the same, one older, one newer, half a circle away) or any. */
+        final int chooseEpoch(int around) {
+            return switch (data.consumeInt(0, 4)) {
+                case 0 -> around;
+                case 1 -> around - 1;
+                case 2 -> around + 1;
+                case 3 -> around + 0x8000;
+                default -> data.consumeInt(0, 0xFFFF);
+            } & 0xFFFF;
+        }
+
+        /** An epoch other than the victim's: a newer holder's, an older one's, or any other. */
+        final int otherEpoch() {
+            return (epoch + switch (data.consumeInt(0, 2)) {
+                case 0 -> 1;
+                case 1 -> -1;
+                default -> data.consumeInt(1, 0xFFFF);
+            }) & 0xFFFF;
+        }
+
+        /**
+         * What the peer writes over one of the victim's own fenced words that holds {@code position}:
+         * a taker's epoch, the victim's epoch with another position (or the same), or anything.
+         */
+        final long scribbledOwnWord(long position) {
+            return switch (data.consumeInt(0, 2)) {
+                case 0 -> fenced(otherEpoch(), position);
+                case 1 -> fenced(epoch, position + data.consumeInt(-4, 4) * 8L);
+                default -> data.consumeLong();
+            };
         }
 
         /** The layout's rule for the positions found at attach. */
@@ -145,11 +255,24 @@ class HostilePeerFuzzTest {
             raw.put(HEADER_LENGTH + at, bytes);
         }
 
+        /** A record or padding header at an aligned data index: near-valid or any length and type. */
+        final void peerWritesHeader() {
+            int index = data.consumeInt(0, capacity / 8 - 1) * 8;
+            int length = data.consumeBoolean() ? data.consumeInt(-16, max + 16) : data.consumeInt();
+            int type = data.consumeBoolean() ? data.consumeInt(-3, 3) : data.consumeInt();
+            peer.scribble(HEADER_LENGTH + index, packHeader(length, type));
+        }
+
         final void checkDataRange(String what, int index, long length) {
             if (index < 0 || length < 0 || index + length > capacity) {
                 throw new AssertionError(what + " at data index " + index + " of " + length
                         + " bytes is outside the data region of " + capacity);
             }
+        }
+
+        /** No shared access once the victim failed: checkUsable must refuse every call before. */
+        final void access() {
+            check(!dead, "a failed end touched shared memory");
         }
 
         static void check(boolean condition, String message) {
@@ -186,8 +309,16 @@ class HostilePeerFuzzTest {
         private final List<long[]> headers = new ArrayList<>();
         private int recordIndex = -1;
         private int recordLength;
+        /** The position the victim last published (64 bits), and what its publish of this call did. */
         private long publishedByVictim;
-        private String poison;
+        private int publishes;
+        private boolean casFailed;
+        private boolean reread;
+        private long rereadWord;
+        /** After a failure: whether later calls must throw RingCorruptedException (else RegionException), and with what message (null: not seen yet). */
+        private boolean failed;
+        private boolean poisoned;
+        private String failure;
 
         ConsumerScript(FuzzedDataProvider data) {
             super(data);
@@ -195,24 +326,44 @@ class HostilePeerFuzzTest {
 
         void run() {
             setInitialPositions();
-            long producer = peer.readProducerPosition();
-            long consumer = peer.readConsumerPosition();
             try {
                 honest = new RingProducer(peer, config, null);
-            } catch (RingCorruptedException e) {
+            } catch (RingCorruptedException | RegionException e) {
                 honest = null;
             }
+            long lease = chooseVictimEpoch(CONSUMER_LEASE_OFFSET);
+            long consumerWord = peer.readConsumerPosition();
+            long producerWord = peer.readProducerPosition();
+            boolean newerWord = newer(epochIn(consumerWord), epoch);
+            long consumer = consumerWord & WORD_POSITION;
+            long producer = near(producerWord, consumer);
+            attaching = true;
             try {
-                victim = new RingConsumer(new VictimRing(raw), config, null);
-            } catch (RingCorruptedException e) {
-                check(!positionsValid(producer, consumer), "attach refused valid positions: " + e.getMessage());
+                VictimRing ring = new VictimRing(raw);
+                victim = lease < 0 ? new RingConsumer(ring, config, null) : new RingConsumer(ring, config, null, lease);
+            } catch (RegionException e) {
+                check(newerWord, "attach lost its role to an epoch that is not newer: word " + hex(consumerWord)
+                        + ", our epoch " + epoch + ": " + e.getMessage());
+                check(raw.getLong(CONSUMER_POSITION_OFFSET) == consumerWord, "a refused attach wrote the consumer position word");
                 return;
+            } catch (RingCorruptedException e) {
+                check(!newerWord, "attach met a newer epoch in " + hex(consumerWord) + " and threw " + e);
+                check(!positionsValid(producer, consumer), "attach refused valid positions: " + e.getMessage());
+                check(raw.getLong(CONSUMER_POSITION_OFFSET) == fenced(epoch, consumer), "attach did not fence the consumer position word");
+                return;
+            } finally {
+                attaching = false;
             }
+            check(!newerWord, "attach accepted the consumer position word " + hex(consumerWord) + " of a newer epoch than " + epoch);
             check(positionsValid(producer, consumer), "attach accepted positions " + producer + ", " + consumer);
+            check(raw.getLong(CONSUMER_POSITION_OFFSET) == fenced(epoch, consumer),
+                    "attach left the consumer position word at " + hex(raw.getLong(CONSUMER_POSITION_OFFSET))
+                            + ", not fenced with epoch " + epoch + " at " + consumer);
+            check(victim.position() == consumer, "attached at " + victim.position() + ", the word says " + consumer);
             head = consumer;
             cachedP = consumer;
             publishedByVictim = consumer;
-            for (int step = 0; step < MAX_STEPS && data.remainingBytes() > 0 && poison == null; step++) {
+            for (int step = 0; step < MAX_STEPS && data.remainingBytes() > 0 && !failed; step++) {
                 switch (data.consumeInt(0, 7)) {
                     case 0, 1, 2 -> peerAction();
                     case 3, 4 -> poll();
@@ -221,28 +372,25 @@ class HostilePeerFuzzTest {
                     default -> honestTraffic();
                 }
             }
-            if (poison != null) {
-                checkStaysPoisoned();
+            if (failed) {
+                checkStaysFailed();
             }
         }
 
         @Override
         void peerAction() {
-            switch (data.consumeInt(0, 4)) {
+            switch (data.consumeInt(0, 5)) {
                 case 0 -> honestTraffic();
-                case 1 -> {
-                    int index = data.consumeInt(0, capacity / 8 - 1) * 8;
-                    int length = data.consumeBoolean() ? data.consumeInt(-16, max + 16) : data.consumeInt();
-                    int type = data.consumeBoolean() ? data.consumeInt(-3, 3) : data.consumeInt();
-                    peer.scribble(RingLayout.HEADER_LENGTH + index, RingLayout.packHeader(length, type));
-                }
+                case 1 -> peerWritesHeader();
                 case 2 -> peerWritesLongAnywhere();
                 case 3 -> {
                     long position = data.consumeBoolean() ? data.consumeLong()
-                            : head + data.consumeInt(-2, capacity / 8 + 2) * 8L + (data.consumeBoolean() ? data.consumeInt(1, 7) : 0);
-                    peer.scribble(RingLayout.PRODUCER_POSITION_OFFSET, position);
+                            : fenced(epochIn(peer.readProducerPosition()), head + data.consumeInt(-2, capacity / 8 + 2) * 8L
+                                    + (data.consumeBoolean() ? data.consumeInt(1, 7) : 0));
+                    peer.scribble(PRODUCER_POSITION_OFFSET, position);
                 }
-                default -> peerWritesBytes();
+                case 4 -> peerWritesBytes();
+                default -> peer.scribble(CONSUMER_POSITION_OFFSET, scribbledOwnWord(publishedByVictim)); // a takeover, or a scribble
             }
         }
 
@@ -272,8 +420,8 @@ class HostilePeerFuzzTest {
                         }
                     }
                 }
-            } catch (RingCorruptedException e) {
-                honest = null; // the hostile half confused the honest half: fine, it is the peer
+            } catch (RingCorruptedException | RegionException e) {
+                honest = null; // the hostile half confused or fenced the honest half: fine, it is the peer
             }
         }
 
@@ -296,10 +444,11 @@ class HostilePeerFuzzTest {
                 }, limit);
                 endCall();
                 check(count <= limit, "poll returned " + count + " records for a limit of " + limit);
-                walk(before, delivered, count, true);
-            } catch (RingCorruptedException e) {
+                check(count == delivered.size(), "poll counted " + count + " but delivered " + delivered.size());
+                returned(before, delivered, true);
+            } catch (RingCorruptedException | RegionException e) {
                 endCall();
-                rejected(before, delivered, e);
+                failedCall(before, delivered, true, e);
             }
         }
 
@@ -321,10 +470,18 @@ class HostilePeerFuzzTest {
                     delivered.add(new int[] {length, Integer.MIN_VALUE});
                 }
                 check(dst.position() == 3 + Math.max(0, length), "read moved the destination wrongly");
-                walk(before, delivered, delivered.size(), false);
-            } catch (RingCorruptedException e) {
+                returned(before, delivered, false);
+            } catch (RingCorruptedException | RegionException e) {
                 endCall();
-                rejected(before, List.of(), e);
+                // a record copied before the publish failed was delivered: its length is what dst received
+                Replay replay = replay(before);
+                List<int[]> delivered = new ArrayList<>();
+                if (!replay.records.isEmpty()) {
+                    delivered.add(new int[] {dst.position() - 3, Integer.MIN_VALUE});
+                } else {
+                    check(dst.position() == 3, "a failed read copied bytes without a record");
+                }
+                failedCall(before, delivered, false, e);
             }
         }
 
@@ -332,6 +489,9 @@ class HostilePeerFuzzTest {
             headers.clear();
             readRejected = false;
             recordIndex = -1;
+            publishes = 0;
+            casFailed = false;
+            reread = false;
             head = victim.position();
             beginCall();
         }
@@ -341,8 +501,9 @@ class HostilePeerFuzzTest {
             int length = headerLength(header);
             int type = headerType(header);
             if (type == PADDING_TYPE) {
-                int toEnd = capacity - index;
-                return length == toEnd - RECORD_HEADER_LENGTH && cachedP - position >= toEnd ? null
+                // a padding runs to the region end or ends before it (over a hole): inside both the region and what was published
+                long size = paddingSize(length);
+                return length >= 0 && index + size <= capacity && cachedP - position >= size ? null
                         : "padding " + length + " at index " + index + ", producer at " + cachedP;
             }
             if (type < 0 || length < 0 || length > max) {
@@ -353,79 +514,126 @@ class HostilePeerFuzzTest {
                     : "record of " + size + " bytes at index " + index + " position " + position + ", producer at " + cachedP;
         }
 
-        /** Re-walks every header the victim read in one call and checks what it delivered and where it ended. */
-        private void walk(long before, List<int[]> delivered, int count, boolean typed) {
+        /** The re-walk of the headers the victim read in one call: how many are valid, where they end, the records. */
+        private static final class Replay {
+            int valid;
+            long cursor;
+            String problem;
+            final List<int[]> records = new ArrayList<>();
+        }
+
+        private Replay replay(long before) {
+            Replay replay = new Replay();
+            replay.cursor = before;
+            for (long[] read : headers) {
+                int index = (int) read[0];
+                long header = read[1];
+                check(index == indexOf(replay.cursor), "header read at index " + index + ", consumer at " + replay.cursor);
+                replay.problem = judge(replay.cursor, index, header);
+                if (replay.problem != null) {
+                    return replay;
+                }
+                replay.valid++;
+                if (headerType(header) == PADDING_TYPE) {
+                    replay.cursor += paddingSize(headerLength(header));
+                } else {
+                    replay.records.add(new int[] {headerLength(header), headerType(header)});
+                    replay.cursor += recordSize(headerLength(header));
+                }
+            }
+            return replay;
+        }
+
+        private void checkDelivered(List<int[]> delivered, List<int[]> records, boolean typed) {
+            for (int k = 0; k < records.size(); k++) {
+                check(k < delivered.size(), "a record was accepted but not delivered");
+                int[] seen = delivered.get(k);
+                int[] header = records.get(k);
+                check(seen[0] == header[0] && (!typed || seen[1] == header[1]),
+                        "delivered length " + seen[0] + " type " + seen[1] + ", header says " + header[0] + " " + header[1]);
+            }
+            check(delivered.size() == records.size(), "delivered " + delivered.size() + " records, accepted " + records.size());
+        }
+
+        /** A call that returned: every header it read was valid, it delivered them and published exactly their end. */
+        private void returned(long before, List<int[]> delivered, boolean typed) {
             check(!readRejected, "the consumer accepted an invalid producer position");
-            long cursor = walkHeaders(before, delivered, headers.size(), typed);
-            check(count == delivered.size(), "poll counted " + count + " but delivered " + delivered.size());
+            check(!casFailed, "the consumer's publish CAS failed and the call returned");
+            Replay replay = replay(before);
+            check(replay.problem == null, "the consumer accepted a bad header: " + replay.problem);
+            checkDelivered(delivered, replay.records, typed);
+            long cursor = replay.cursor;
             check(victim.position() == cursor, "consumer at " + victim.position() + ", records end at " + cursor);
             check(cachedP - cursor >= 0, "consumer passed the producer position");
+            check(publishes == (cursor != before ? 1 : 0), publishes + " publishes for a move from " + before + " to " + cursor);
             if (cursor != before) {
                 check(publishedByVictim == cursor, "consumer published " + publishedByVictim + ", not " + cursor);
             }
         }
 
-        private long walkHeaders(long before, List<int[]> delivered, int valid, boolean typed) {
-            long cursor = before;
-            int k = 0;
-            for (int i = 0; i < valid; i++) {
-                int index = (int) headers.get(i)[0];
-                long header = headers.get(i)[1];
-                check(index == indexOf(cursor), "header read at index " + index + ", consumer at " + cursor);
-                String problem = judge(cursor, index, header);
-                check(problem == null, "the consumer accepted a bad header: " + problem);
-                if (headerType(header) == PADDING_TYPE) {
-                    cursor += capacity - index;
-                } else {
-                    check(k < delivered.size(), "a record was accepted but not delivered");
-                    int[] seen = delivered.get(k++);
-                    check(seen[0] == headerLength(header) && (!typed || seen[1] == headerType(header)),
-                            "delivered length " + seen[0] + " type " + seen[1] + ", header says " + headerLength(header)
-                                    + " " + headerType(header));
-                    cursor += recordSize(headerLength(header));
-                }
-            }
-            check(k == delivered.size(), "delivered " + delivered.size() + " records, accepted " + k);
-            return cursor;
-        }
-
-        /** The victim threw RingCorruptedException: it must have been right to, and stay poisoned. */
-        private void rejected(long before, List<int[]> delivered, RingCorruptedException e) {
-            check(victim.isPoisoned(), "threw without poisoning");
-            long cursor;
+        /**
+         * The victim threw: it must have been right to. RingCorruptedException for an invalid producer
+         * position or header (the last one it read), or a failed publish CAS after which its word still
+         * held its epoch; RegionException for a failed publish CAS after which its word held another
+         * epoch (that exception then replaces a corruption found in the same poll).
+         */
+        private void failedCall(long before, List<int[]> delivered, boolean typed, RuntimeException e) {
+            Replay replay = replay(before);
             if (readRejected) {
                 check(headers.isEmpty(), "read records after an invalid producer position");
-                cursor = before;
+            } else if (replay.problem != null) {
+                check(replay.valid == headers.size() - 1, "read on past a bad header");
             } else {
-                check(!headers.isEmpty(), "rejected a valid producer position: " + e.getMessage());
-                cursor = walkHeaders(before, delivered, headers.size() - 1, true);
-                long[] last = headers.get(headers.size() - 1);
-                check(last[0] == indexOf(cursor), "rejected header read at the wrong index");
-                check(judge(cursor, (int) last[0], last[1]) != null,
-                        "rejected a valid header " + Long.toHexString(last[1]) + ": " + e.getMessage());
+                check(casFailed, "rejected a valid producer position or header: " + e.getMessage());
             }
-            check(victim.position() == cursor, "poisoned consumer at " + victim.position() + ", valid records end at " + cursor);
-            poison = e.getMessage();
+            checkDelivered(delivered, replay.records, typed);
+            check(victim.position() == replay.cursor, "failed consumer at " + victim.position() + ", valid records end at " + replay.cursor);
+            check(publishes == (replay.cursor != before ? 1 : 0), publishes + " publishes for a move from " + before + " to " + replay.cursor);
+            if (replay.cursor != before && !casFailed) {
+                check(publishedByVictim == replay.cursor, "consumer published " + publishedByVictim + ", not " + replay.cursor);
+            }
+            if (casFailed) {
+                check(reread, "the consumer's publish CAS failed and it threw without re-reading its word");
+            }
+            boolean lost = casFailed && epochIn(rereadWord) != epoch;
+            boolean corrupt = readRejected || replay.problem != null || casFailed && !lost;
+            Class<? extends RuntimeException> expected = lost ? RegionException.class : RingCorruptedException.class;
+            if (!expected.isInstance(e)) {
+                throw new AssertionError("expected " + expected.getSimpleName() + (casFailed
+                        ? " after a failed publish CAS, the word re-read being " + hex(rereadWord) + ", our epoch " + epoch : "")
+                        + ", got " + e, e);
+            }
+            check(victim.isPoisoned() == corrupt, "poisoned: " + victim.isPoisoned() + ", expected " + corrupt);
+            check(victim.lostRole() == lost, "lost its role: " + victim.lostRole() + ", expected " + lost);
+            failed = true;
+            dead = true;
+            poisoned = corrupt;
+            failure = poisoned == e instanceof RingCorruptedException ? e.getMessage() : null;
         }
 
-        private void checkStaysPoisoned() {
+        /** A failed consumer refuses every call with the same exception and message, touching nothing. */
+        private void checkStaysFailed() {
             startCall();
-            try {
-                victim.poll(view -> {
-                    throw new AssertionError("a poisoned consumer delivered a record");
-                }, 1);
-                throw new AssertionError("a poisoned consumer polled");
-            } catch (RingCorruptedException again) {
-                check(poison.equals(again.getMessage()), "poison message changed: " + again.getMessage());
-            }
-            try {
-                victim.read(ByteBuffer.allocate(max));
-                throw new AssertionError("a poisoned consumer read");
-            } catch (RingCorruptedException again) {
-                check(poison.equals(again.getMessage()), "poison message changed: " + again.getMessage());
-            }
+            sameFailure(() -> victim.poll(view -> {
+                throw new AssertionError("a failed consumer delivered a record");
+            }, 1));
+            sameFailure(() -> victim.read(ByteBuffer.allocate(max)));
             endCall();
-            check(headers.isEmpty(), "a poisoned consumer read shared memory");
+            check(headers.isEmpty(), "a failed consumer read shared memory");
+        }
+
+        private void sameFailure(Runnable call) {
+            try {
+                call.run();
+                throw new AssertionError("a failed consumer took a call");
+            } catch (RingCorruptedException | RegionException again) {
+                check(again instanceof RingCorruptedException == poisoned, "a failed consumer threw " + again
+                        + (poisoned ? ", not its poison" : ", not its lost role"));
+                if (failure == null) {
+                    failure = again.getMessage();
+                }
+                check(failure.equals(again.getMessage()), "failure message changed: " + again.getMessage());
+            }
         }
 
         /** The consumer's accessor, instrumented: the peer acts before each access; every access is checked. */
@@ -436,20 +644,26 @@ class HostilePeerFuzzTest {
 
             @Override
             long readProducerPosition() {
+                if (attaching) {
+                    return super.readProducerPosition();
+                }
+                access();
                 peerMayAct();
-                long position = super.readProducerPosition();
+                long word = super.readProducerPosition();
                 if (inCall) {
+                    long position = near(word, cachedP);
                     if ((position & 7) == 0 && position - cachedP >= 0 && position - head <= capacity) {
                         cachedP = position;
                     } else {
                         readRejected = true;
                     }
                 }
-                return position;
+                return word;
             }
 
             @Override
             long readRecordHeader(int index) {
+                access();
                 peerMayAct();
                 checkDataRange("record header read", index, RECORD_HEADER_LENGTH);
                 check(index % 8 == 0, "misaligned header read at " + index);
@@ -462,6 +676,7 @@ class HostilePeerFuzzTest {
             }
 
             private void payload(int index, int length) {
+                access();
                 peerMayAct();
                 checkDataRange("payload read", index, length);
                 check(recordIndex >= 0 && index >= recordIndex + RECORD_HEADER_LENGTH
@@ -501,16 +716,41 @@ class HostilePeerFuzzTest {
 
             @Override
             boolean publishConsumerPosition(long expected, long value) {
+                if (attaching) {
+                    check(value == fenced(epoch, expected), "the attach fence wrote " + hex(value) + " over " + hex(expected)
+                            + ": not the same position with epoch " + epoch);
+                    return super.publishConsumerPosition(expected, value);
+                }
+                access();
                 peerMayAct();
                 check(inCall, "consumer position published outside a call");
-                publishedByVictim = value & POSITION_MASK;
-                return super.publishConsumerPosition(expected, value);
+                check(publishes++ == 0, "the consumer published twice in one call");
+                check(expected == fenced(epoch, publishedByVictim), "the consumer's CAS expects " + hex(expected)
+                        + ", not the word it last published, " + hex(fenced(epoch, publishedByVictim)));
+                check(epochIn(value) == epoch, "the consumer published " + hex(value) + " without its epoch " + epoch);
+                long current = raw.getLong(CONSUMER_POSITION_OFFSET);
+                boolean done = super.publishConsumerPosition(expected, value);
+                check(done == (current == expected), "the CAS answered " + done + " with the word at " + hex(current));
+                if (done) {
+                    publishedByVictim = near(value, publishedByVictim);
+                } else {
+                    casFailed = true;
+                }
+                return done;
             }
 
             @Override
             long readConsumerPosition() {
-                check(!inCall, "the consumer re-read its own position from shared memory");
-                return super.readConsumerPosition();
+                if (attaching) {
+                    return super.readConsumerPosition();
+                }
+                access();
+                check(inCall && casFailed && !reread,
+                        "the consumer re-read its own position word other than once after its CAS failed");
+                peerMayAct();
+                rereadWord = super.readConsumerPosition();
+                reread = true;
+                return rereadWord;
             }
 
             @Override
@@ -526,6 +766,31 @@ class HostilePeerFuzzTest {
             @Override
             boolean writeRecordHeader(int index, long expected, int length, int type) {
                 throw new AssertionError("the consumer wrote into the data region");
+            }
+
+            @Override
+            long readSlot(int index) {
+                throw new AssertionError("the consumer read a header slot as a producer does");
+            }
+
+            @Override
+            long readReservation() {
+                throw new AssertionError("the consumer read the reservation word");
+            }
+
+            @Override
+            boolean casReservation(long expected, long value) {
+                throw new AssertionError("the consumer wrote the reservation word");
+            }
+
+            @Override
+            long readHole(int slot) {
+                throw new AssertionError("the consumer read the hole table");
+            }
+
+            @Override
+            boolean casHole(int slot, long expected, long value) {
+                throw new AssertionError("the consumer wrote the hole table");
             }
 
             @Override
@@ -562,15 +827,37 @@ class HostilePeerFuzzTest {
         private RingProducer victim;
         /** An honest consumer on the peer's side: it consumes what we publish, giving valid positions. */
         private RingConsumer honest;
-        /** Whether the peer did anything but honest consuming (then the honest half may see garbage). */
+        /** Whether the peer did anything that may change what the honest consumer reads. */
         private boolean tainted;
         /** The consumer position the victim accepted last: its cache is never anything else. */
         private long acquiredC;
         private long publishedByVictim;
+        /** The end of the victim's reservation (64 bits), as its attach and its CASes set it. */
+        private long reservedEnd;
+        /** Where the victim's next header goes: its position, moved by each header it wrote in this call. */
+        private long cursorTail;
+        /** The victim's copy of the hole table, {start, length} in slot order, and the load in progress. */
+        private List<int[]> holes = List.of();
+        private List<int[]> sweep;
+        private int sweepNext;
+        /** The last ReadSlot: its index (-1 when used) and the value read, the expected value of the next header CAS. */
+        private int slotIndex = -1;
+        private long slotSeen;
+        private boolean epochCheckDue;
+        // per call
         private boolean readRejected;
         /** Loads of the consumer position in the current call. */
         private int readsThisCall;
         private long callBase;
+        /** Size of the record the call claims (0: none), and the paddings it wrote. */
+        private int claimSize;
+        private int paddingsThisCall;
+        private String badHole;
+        /** The victim read another epoch in its position or reservation word: it lost and must throw RegionException. */
+        private boolean foreign;
+        private boolean casFailed;
+        private boolean rereadPosition;
+        private boolean rereadReservation;
         /** Headers the victim wrote and has not published yet, by position. */
         private final Map<Long, Long> written = new HashMap<>();
         /** Records committed and not yet published: {length, type}. */
@@ -579,10 +866,15 @@ class HostilePeerFuzzTest {
         private final ArrayDeque<int[]> inFlight = new ArrayDeque<>();
         private ClaimedRecord claim;
         private boolean claimOpen;
+        /** An offer runs: its claim is internal. */
+        private boolean offering;
         private int claimLength;
         private int claimType;
         private long claimPosition;
         private String poison;
+        private String lost;
+        /** Attach: a region's (records a hole, keeps the table) or a ring file's (frees the table). */
+        private boolean region;
 
         ProducerScript(FuzzedDataProvider data) {
             super(data);
@@ -590,23 +882,18 @@ class HostilePeerFuzzTest {
 
         void run() {
             setInitialPositions();
-            long producer = peer.readProducerPosition();
-            long consumer = peer.readConsumerPosition();
             try {
                 honest = new RingConsumer(peer, config, null);
-            } catch (RingCorruptedException e) {
+            } catch (RingCorruptedException | RegionException e) {
                 honest = null;
             }
-            try {
-                victim = new RingProducer(new VictimRing(raw), config, null);
-            } catch (RingCorruptedException e) {
-                check(!positionsValid(producer, consumer), "attach refused valid positions: " + e.getMessage());
+            long lease = chooseVictimEpoch(PRODUCER_LEASE_OFFSET);
+            region = lease >= 0;
+            leaveReservationAndHoles();
+            if (!attach(lease)) {
                 return;
             }
-            check(positionsValid(producer, consumer), "attach accepted positions " + producer + ", " + consumer);
-            acquiredC = consumer;
-            publishedByVictim = producer;
-            tainted = producer != consumer; // whatever lies between them was not written by us
+            tainted = publishedByVictim != acquiredC; // whatever lies between them was not written by us
             for (int step = 0; step < MAX_STEPS && data.remainingBytes() > 0; step++) {
                 switch (data.consumeInt(0, 11)) {
                     case 0, 1 -> tryClaim();
@@ -622,25 +909,225 @@ class HostilePeerFuzzTest {
             }
         }
 
+        /** The reservation word and hole table an earlier holder (or the hostile peer) left. */
+        private void leaveReservationAndHoles() {
+            long position = peer.readProducerPosition() & WORD_POSITION;
+            switch (data.consumeInt(0, 2)) {
+                case 0 -> { }
+                case 1 -> peer.scribble(RESERVATION_OFFSET,
+                        fenced(chooseEpoch(epoch), position + data.consumeInt(-2, capacity / 8 + 2) * 8L));
+                default -> peer.scribble(RESERVATION_OFFSET, data.consumeLong());
+            }
+            for (int n = data.consumeInt(0, 3); n > 0; n--) {
+                peer.scribble(HOLE_TABLE_OFFSET + 8 * data.consumeInt(0, HOLE_SLOTS - 1), holeWord());
+            }
+        }
+
+        /** A hole word: a valid hole, a near-valid one, or anything. */
+        private long holeWord() {
+            return switch (data.consumeInt(0, 2)) {
+                case 0 -> hole(chooseEpoch(epoch), data.consumeInt(0, capacity / 8 - 1), data.consumeInt(1, capacity / 8 - 1));
+                case 1 -> hole(chooseEpoch(epoch), data.consumeInt(0, capacity / 8 + 1), data.consumeInt(0, capacity / 8 + 1));
+                default -> data.consumeLong();
+            };
+        }
+
+        static long hole(int epoch, long startUnits, long lengthUnits) {
+            return (long) (epoch & 0xFFFF) << 48 | (startUnits & HOLE_FIELD) << 24 | lengthUnits & HOLE_FIELD;
+        }
+
+        /** Why a hole word is not a hole of this ring (start outside the data region, empty, or the whole ring), or null. */
+        private String holeProblem(long word) {
+            long start = (word >>> 24 & HOLE_FIELD) * HOLE_UNIT;
+            long length = (word & HOLE_FIELD) * HOLE_UNIT;
+            return start < capacity && length > 0 && length < capacity ? null
+                    : "hole word " + hex(word) + ": start " + start + ", length " + length + ", capacity " + capacity;
+        }
+
+        private int[] parseHole(long word) {
+            return new int[] {(int) ((word >>> 24 & HOLE_FIELD) * HOLE_UNIT), (int) ((word & HOLE_FIELD) * HOLE_UNIT)};
+        }
+
+        /**
+         * AttachProducer, judged against the takeover order of decision 0901: a ring file's attach frees
+         * the hole table; FenceReservation (a newer epoch there: RegionException); ReadPosition;
+         * RecordHole, a region's only ([P, R) with the position word's epoch; more than the capacity:
+         * RingCorruptedException; no free slot or the whole ring: RegionException); FencePosition (a newer
+         * epoch: RegionException); the positions and the hole table validated (RingCorruptedException).
+         * A role lost at attach frees the holes of our own epoch. No position moves.
+         */
+        private boolean attach(long lease) {
+            long producerWord = peer.readProducerPosition();
+            long consumerWord = peer.readConsumerPosition();
+            long reservationWord = peer.readReservation();
+            long[] table = new long[HOLE_SLOTS];
+            for (int slot = 0; slot < HOLE_SLOTS; slot++) {
+                table[slot] = peer.readHole(slot);
+            }
+            long position = producerWord & WORD_POSITION;
+            long reserved = near(reservationWord, position);
+            long consumer = near(consumerWord, position);
+            if (!region) {
+                Arrays.fill(table, 0);
+            }
+            Class<? extends RuntimeException> refusal = null;
+            boolean lostAtAttach = false;
+            boolean reservationFenced = false;
+            boolean positionFenced = false;
+            if (newer(epochIn(reservationWord), epoch)) {
+                refusal = RegionException.class;
+                lostAtAttach = true;
+            } else {
+                reservationFenced = true;
+                if (region && reserved - position > 0) {
+                    if (reserved - position > capacity) {
+                        refusal = RingCorruptedException.class;
+                    } else {
+                        long start = indexOf(position) / HOLE_UNIT;
+                        long units = (indexOf(position) + (reserved - position) + HOLE_UNIT - 1) / HOLE_UNIT - start;
+                        int free = 0;
+                        while (free < HOLE_SLOTS && table[free] != 0) {
+                            free++;
+                        }
+                        if (units * HOLE_UNIT >= capacity || free == HOLE_SLOTS) {
+                            refusal = RegionException.class;
+                        } else {
+                            table[free] = hole(epochIn(producerWord), start, units);
+                        }
+                    }
+                }
+                if (refusal == null) {
+                    if (newer(epochIn(producerWord), epoch)) {
+                        refusal = RegionException.class;
+                        lostAtAttach = true;
+                    } else {
+                        positionFenced = true;
+                        if (!positionsValid(position, consumer)) {
+                            refusal = RingCorruptedException.class;
+                        } else {
+                            for (long word : table) {
+                                if (word != 0 && holeProblem(word) != null) {
+                                    refusal = RingCorruptedException.class;
+                                    break;
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+            if (lostAtAttach) {
+                for (int slot = 0; slot < HOLE_SLOTS; slot++) {
+                    if (table[slot] != 0 && epochIn(table[slot]) == epoch) {
+                        table[slot] = 0;
+                    }
+                }
+            }
+            RuntimeException thrown = null;
+            attaching = true;
+            try {
+                VictimRing ring = new VictimRing(raw);
+                victim = region ? new RingProducer(ring, config, null, lease) : new RingProducer(ring, config, null);
+            } catch (RegionException | RingCorruptedException e) {
+                thrown = e;
+            } finally {
+                attaching = false;
+            }
+            String words = " (producer word " + hex(producerWord) + ", consumer word " + hex(consumerWord) + ", reservation "
+                    + hex(reservationWord) + ", our epoch " + epoch + (region ? ", a region's attach)" : ", a ring file's attach)");
+            if (refusal == null) {
+                check(thrown == null, "attach refused" + words + ": " + thrown);
+            } else if (!refusal.isInstance(thrown)) {
+                throw new AssertionError("attach should throw " + refusal.getSimpleName() + words + ", got " + thrown, thrown);
+            }
+            check(raw.getLong(RESERVATION_OFFSET) == (reservationFenced ? fenced(epoch, reservationWord) : reservationWord),
+                    "attach left the reservation word at " + hex(raw.getLong(RESERVATION_OFFSET)) + words);
+            check(raw.getLong(PRODUCER_POSITION_OFFSET) == (positionFenced ? fenced(epoch, producerWord) : producerWord),
+                    "attach left the producer position word at " + hex(raw.getLong(PRODUCER_POSITION_OFFSET)) + words);
+            check(raw.getLong(CONSUMER_POSITION_OFFSET) == consumerWord, "attach wrote the consumer position word");
+            for (int slot = 0; slot < HOLE_SLOTS; slot++) {
+                check(peer.readHole(slot) == table[slot], "attach left hole slot " + slot + " at " + hex(peer.readHole(slot))
+                        + ", not " + hex(table[slot]) + words);
+            }
+            if (thrown != null) {
+                return false;
+            }
+            check(victim.position() == position, "attached at " + victim.position() + ", the word says " + position);
+            publishedByVictim = position;
+            cursorTail = position;
+            reservedEnd = reserved;
+            acquiredC = consumer;
+            List<int[]> copy = new ArrayList<>();
+            for (long word : table) {
+                if (word != 0) {
+                    copy.add(parseHole(word));
+                }
+            }
+            holes = copy;
+            return true;
+        }
+
         @Override
         void peerAction() {
-            switch (data.consumeInt(0, 3)) {
+            switch (data.consumeInt(0, 8)) {
                 case 0 -> honestConsumes();
                 case 1 -> {
                     tainted = true;
                     long position = data.consumeBoolean() ? data.consumeLong()
-                            : publishedByVictim - data.consumeInt(-2, capacity / 8 + 2) * 8L
-                                    + (data.consumeBoolean() ? data.consumeInt(1, 7) : 0);
-                    peer.scribble(RingLayout.CONSUMER_POSITION_OFFSET, position);
+                            : fenced(epochIn(peer.readConsumerPosition()), publishedByVictim - data.consumeInt(-2, capacity / 8 + 2) * 8L
+                                    + (data.consumeBoolean() ? data.consumeInt(1, 7) : 0));
+                    peer.scribble(CONSUMER_POSITION_OFFSET, position);
                 }
                 case 2 -> {
                     tainted = true;
                     peerWritesLongAnywhere();
                 }
-                default -> {
+                case 3 -> {
                     tainted = true;
                     peerWritesBytes();
                 }
+                case 4 -> {
+                    long before = peer.readProducerPosition();
+                    long word = scribbledOwnWord(publishedByVictim);
+                    tainted |= (word & WORD_POSITION) != (before & WORD_POSITION);
+                    peer.scribble(PRODUCER_POSITION_OFFSET, word);
+                }
+                case 5 -> peer.scribble(RESERVATION_OFFSET, scribbledOwnWord(reservedEnd));
+                case 6 -> peer.scribble(HOLE_TABLE_OFFSET + 8 * data.consumeInt(0, HOLE_SLOTS - 1), data.consumeBoolean() ? 0 : holeWord());
+                case 7 -> {
+                    tainted = true;
+                    peerWritesHeader();
+                }
+                default -> takeover();
+            }
+        }
+
+        /**
+         * Another producer takes the role over, stalling anywhere in its order (decision 0901):
+         * FenceReservation, RecordHole [P, R) with the position word's epoch, FencePosition.
+         */
+        private void takeover() {
+            int taker = otherEpoch();
+            int steps = data.consumeInt(1, 7);
+            if ((steps & 1) != 0) {
+                peer.scribble(RESERVATION_OFFSET, fenced(taker, peer.readReservation()));
+            }
+            if ((steps & 2) != 0) {
+                long word = peer.readProducerPosition();
+                long position = word & WORD_POSITION;
+                long length = near(peer.readReservation(), position) - position;
+                if (length > 0 && length < capacity) {
+                    long start = indexOf(position) / HOLE_UNIT;
+                    long units = (indexOf(position) + length + HOLE_UNIT - 1) / HOLE_UNIT - start;
+                    for (int slot = 0; slot < HOLE_SLOTS; slot++) {
+                        if (peer.readHole(slot) == 0) {
+                            peer.scribble(HOLE_TABLE_OFFSET + 8 * slot, hole(epochIn(word), start, units));
+                            break;
+                        }
+                    }
+                }
+            }
+            if ((steps & 4) != 0) {
+                peer.scribble(PRODUCER_POSITION_OFFSET, fenced(taker, peer.readProducerPosition()));
             }
         }
 
@@ -657,7 +1144,7 @@ class HostilePeerFuzzTest {
                                 "the honest consumer got a record we did not publish");
                     }
                 }, data.consumeInt(1, 4));
-            } catch (RingCorruptedException e) {
+            } catch (RingCorruptedException | RegionException e) {
                 check(tainted, "an honest consumer found our own output corrupt: " + e.getMessage());
                 honest = null;
             }
@@ -666,7 +1153,14 @@ class HostilePeerFuzzTest {
         private void startCall() {
             readRejected = false;
             readsThisCall = 0;
+            paddingsThisCall = 0;
+            badHole = null;
+            foreign = false;
+            casFailed = false;
+            rereadPosition = false;
+            rereadReservation = false;
             callBase = victim.position();
+            cursorTail = callBase;
             beginCall();
         }
 
@@ -674,9 +1168,14 @@ class HostilePeerFuzzTest {
         private void returned() {
             endCall();
             check(!readRejected, "the producer accepted an invalid consumer position");
+            check(!foreign, "the producer read another holder's epoch in its words and carried on");
+            check(!casFailed, "a CAS of the producer failed and it carried on");
+            check(badHole == null, "the producer accepted an invalid " + badHole);
+            check(!epochCheckDue, "ReadSlot was not followed by a read of the producer position word's epoch");
+            check(victim.position() == cursorTail, "producer at " + victim.position() + ", its headers end at " + cursorTail);
         }
 
-        /** After a call that threw: exactly the expected exception, or a justified RingCorruptedException. */
+        /** After a call that threw: exactly the expected exception, or a justified failure. */
         private void threw(RuntimeException e, Class<? extends RuntimeException> expected) {
             endCall();
             if (expected != null) {
@@ -686,13 +1185,35 @@ class HostilePeerFuzzTest {
                 if (e instanceof RingCorruptedException) {
                     check(poison.equals(e.getMessage()), "poison message changed: " + e.getMessage());
                 }
+                if (e instanceof RegionException) {
+                    check(lost.equals(e.getMessage()), "lost-role message changed: " + e.getMessage());
+                }
                 return;
             }
-            if (e instanceof RingCorruptedException && poison == null) {
-                check(readRejected, "rejected a valid consumer position: " + e.getMessage());
-                check(victim.isPoisoned(), "threw without poisoning");
-                poison = e.getMessage();
+            if (foreign) {
+                if (!(e instanceof RegionException)) {
+                    throw new AssertionError("the producer read another holder's epoch and threw " + e, e);
+                }
+                check(victim.lostRole() && !victim.isPoisoned(), "threw RegionException without losing its role");
+                lost = e.getMessage();
+                claimOpen = false; // a lost end closes its claim
+                dead = true;
                 return;
+            }
+            boolean corrupt = readRejected || badHole != null || paddingsThisCall > 2 * HOLE_SLOTS + 2
+                    || casFailed && rereadPosition && rereadReservation;
+            if (e instanceof RingCorruptedException && corrupt) {
+                check(victim.isPoisoned() && !victim.lostRole(), "threw without poisoning");
+                poison = e.getMessage();
+                dead = true;
+                return;
+            }
+            if (e instanceof RingCorruptedException && casFailed) {
+                throw new AssertionError("after a failed CAS the producer threw RingCorruptedException without re-reading"
+                        + " its position and reservation words", e);
+            }
+            if (e instanceof RingCorruptedException) {
+                throw new AssertionError("rejected a valid consumer position or hole table: " + e.getMessage(), e);
             }
             throw new AssertionError("unexpected exception", e);
         }
@@ -701,10 +1222,15 @@ class HostilePeerFuzzTest {
             check(expected == null, "expected " + (expected == null ? "" : expected.getSimpleName()) + ", got none");
         }
 
+        /** What a call must throw before doing anything: the failure first (poison before a lost role), as checkUsable does. */
+        private Class<? extends RuntimeException> failure() {
+            return poison != null ? RingCorruptedException.class : lost != null ? RegionException.class : null;
+        }
+
         /** What tryClaim must throw before doing anything, in its documented order. */
         private Class<? extends RuntimeException> claimProblem(int length, int type) {
-            if (poison != null) {
-                return RingCorruptedException.class;
+            if (failure() != null) {
+                return failure();
             }
             if (claimOpen) {
                 return IllegalStateException.class;
@@ -715,29 +1241,76 @@ class HostilePeerFuzzTest {
             return null;
         }
 
-        /** A refusal must be true by the consumer position the victim read, in this very call. */
-        private void checkFull(long tail, int length) {
-            check(readsThisCall > 0, "answered full from its cached consumer position without re-reading it");
-            int size = recordSize(length);
+        /**
+         * The padding due at {@code index} before a record of {@code size} bytes (0: none), by the victim's
+         * copy of the hole table (decision 0901): to the end of the first hole that holds the index (or the
+         * region end, if sooner); else to the region end when the record does not fit before it; else to the
+         * nearest start of a hole the record would overlap.
+         */
+        private int paddingDue(int index, int size) {
+            int toEnd = capacity - index;
+            int mask = capacity - 1;
+            for (int[] hole : holes) {
+                int into = (index - hole[0]) & mask;
+                if (into < hole[1]) {
+                    return Math.min(hole[1] - into, toEnd);
+                }
+            }
+            if (size > toEnd) {
+                return toEnd;
+            }
+            int pad = 0;
+            for (int[] hole : holes) {
+                int before = (hole[0] - index) & mask;
+                if (before < size && (pad == 0 || before < pad)) {
+                    pad = before;
+                }
+            }
+            return pad;
+        }
+
+        /** The room the next step of a claim of {@code size} bytes at {@code tail} needs (docs/layout.md, decision 0901). */
+        private long needed(long tail, int size) {
             int toEnd = capacity - indexOf(tail);
-            long needed = size > toEnd ? toEnd + size : size;
-            check(tail + needed - acquiredC > capacity, "refused a record of " + length + " bytes with room: tail "
-                    + tail + ", consumer " + acquiredC);
+            if (holes.isEmpty()) {
+                return size > toEnd ? toEnd + size : size;
+            }
+            int pad = paddingDue(indexOf(tail), size);
+            return pad == 0 ? size : size > toEnd ? pad + size : pad;
+        }
+
+        /** Whether [index, index + size) shares an 8-byte unit with a hole of the victim's copy. */
+        private boolean inHole(int index, int size) {
+            for (int unit = index; unit < index + size; unit += HOLE_UNIT) {
+                for (int[] hole : holes) {
+                    if (((unit - hole[0]) & (capacity - 1)) < hole[1]) {
+                        return true;
+                    }
+                }
+            }
+            return false;
+        }
+
+        /** A refusal must be true by the consumer position the victim read, in this very call, at the tail its paddings left. */
+        private void checkFull(int length) {
+            check(readsThisCall > 0, "answered full from its cached consumer position without re-reading it");
+            long needed = needed(cursorTail, recordSize(length));
+            check(cursorTail + needed - acquiredC > capacity, "refused a record of " + length + " bytes with room: tail "
+                    + cursorTail + ", consumer " + acquiredC + ", holes " + holes.size());
         }
 
         private void tryClaim() {
             int length = data.consumeInt(-2, max + 2);
             int type = data.consumeInt(-2, 6);
             Class<? extends RuntimeException> expected = claimProblem(length, type);
-            long tail = victim.position();
             startCall();
+            claimSize = expected == null ? recordSize(length) : 0;
             try {
                 ClaimedRecord record = victim.tryClaim(length, type);
                 returned();
                 noExceptionExpected(expected);
                 if (record == null) {
-                    checkFull(tail, length);
-                    check(victim.position() == tail, "a refused claim moved the producer");
+                    checkFull(length);
                     return;
                 }
                 claim = record;
@@ -745,11 +1318,23 @@ class HostilePeerFuzzTest {
                 claimLength = length;
                 claimType = type;
                 claimPosition = victim.position();
+                checkClaim(claimPosition, length);
                 check(record.length() == length, "claimed " + record.length() + " bytes, asked " + length);
-                check(claimPosition + recordSize(length) - (acquiredC + capacity) <= 0, "claimed unconsumed bytes");
             } catch (RuntimeException e) {
                 threw(e, expected);
             }
+        }
+
+        /** A claim returned at {@code position}: read, free, reserved, and where the layout puts a record. */
+        private void checkClaim(long position, int length) {
+            int size = recordSize(length);
+            int index = indexOf(position);
+            check(slotIndex == index, "claimed at " + position + " without ReadSlot there");
+            check(position + size - (acquiredC + capacity) <= 0, "claimed unconsumed bytes");
+            check(position + size - reservedEnd <= 0, "claimed [" + position + ", " + (position + size)
+                    + ") beyond its reservation end " + reservedEnd);
+            check(index + size <= capacity, "claimed a record across the region end");
+            check(!inHole(index, size), "claimed a record at " + position + " in a hole");
         }
 
         private void writeIntoClaim() {
@@ -778,6 +1363,7 @@ class HostilePeerFuzzTest {
                 expected = null;
             }
             startCall();
+            claimSize = 0;
             try {
                 switch (kind) {
                     case 0 -> claim.putByte(offset, (byte) 1);
@@ -794,12 +1380,13 @@ class HostilePeerFuzzTest {
 
         /** 0 commit, 1 commitBatched, 2 abort. */
         private void finish(int how) {
-            Class<? extends RuntimeException> expected = poison != null ? RingCorruptedException.class
+            Class<? extends RuntimeException> expected = failure() != null ? failure()
                     : !claimOpen ? IllegalStateException.class : null;
             if (expected == null && how != 2) {
                 committed.addLast(new int[] {claimLength, claimType}); // the publish inside commit walks it
             }
             startCall();
+            claimSize = 0;
             try {
                 switch (how) {
                     case 0 -> victim.commit();
@@ -823,8 +1410,9 @@ class HostilePeerFuzzTest {
         }
 
         private void publish() {
-            Class<? extends RuntimeException> expected = poison != null ? RingCorruptedException.class : null;
+            Class<? extends RuntimeException> expected = failure();
             startCall();
+            claimSize = 0;
             try {
                 victim.publish();
                 returned();
@@ -842,11 +1430,14 @@ class HostilePeerFuzzTest {
             int type = data.consumeInt(-1, 5);
             Class<? extends RuntimeException> expected = offset < 0 || length < 0 || offset > src.length - length
                     ? IndexOutOfBoundsException.class : claimProblem(length, type);
-            long tail = victim.position();
             if (expected == null) {
                 committed.addLast(new int[] {length, type}); // the publish inside offer walks it
+                offering = true;
+                claimLength = length;
+                claimType = type;
             }
             startCall();
+            claimSize = expected == null ? recordSize(length) : 0;
             try {
                 boolean offered = victim.offer(src, offset, length, type);
                 returned();
@@ -856,11 +1447,12 @@ class HostilePeerFuzzTest {
                     check(committed.isEmpty(), "offer left records unpublished");
                 } else {
                     committed.pollLast();
-                    checkFull(tail, length);
-                    check(victim.position() == tail, "a refused offer moved the producer");
+                    checkFull(length);
                 }
             } catch (RuntimeException e) {
                 threw(e, expected);
+            } finally {
+                offering = false;
             }
         }
 
@@ -870,6 +1462,7 @@ class HostilePeerFuzzTest {
         }
 
         private void checkWrite(String what, int index, int length) {
+            access();
             peerMayAct();
             check(inCall, what + " outside a call");
             checkDataRange(what, index, length);
@@ -878,22 +1471,34 @@ class HostilePeerFuzzTest {
                     + publishedByVictim + ")");
             check(position + length - (acquiredC + capacity) <= 0, what + " at " + position + " of " + length
                     + " bytes overwrites bytes the consumer has not released (consumer at " + acquiredC + ")");
+            check(position + length - reservedEnd <= 0, what + " at " + position + " of " + length
+                    + " bytes lies beyond its reservation end " + reservedEnd);
+        }
+
+        /** A store to a fenced word or a header: never after the victim learned it lost or a CAS of it failed. */
+        private void checkStore(String what) {
+            check(!foreign && !casFailed, what + " after the producer " + (foreign ? "read another holder's epoch" : "had a CAS fail"));
+            check(!epochCheckDue, what + " between ReadSlot and the epoch check");
         }
 
         private void checkPayloadWrite(int index, int length) {
-            checkWrite("payload write", index, length);
-            if (claimOpen) {
-                long position = positionOf(index);
-                check(position - (claimPosition + RECORD_HEADER_LENGTH) >= 0
-                                && position + length - (claimPosition + RECORD_HEADER_LENGTH + claimLength) <= 0,
-                        "payload write at " + position + " outside the claim at " + claimPosition);
-            }
+            peerMayAct();
+            check(inCall, "payload write outside a call");
+            checkDataRange("payload write", index, length);
+            check(claimOpen || offering, "payload write without an open claim");
+            check(slotIndex == indexOf(cursorTail), "payload write into a claim whose slot was not read");
+            // counted from the claim (paddings may have moved it a lap from the call's start); index may be
+            // the region end for a write of 0 bytes
+            long position = cursorTail + ((index - indexOf(cursorTail)) & (capacity - 1));
+            check(position - (cursorTail + RECORD_HEADER_LENGTH) >= 0
+                            && position + length - (cursorTail + RECORD_HEADER_LENGTH + claimLength) <= 0,
+                    "payload write at " + position + " outside the claim at " + cursorTail);
+            check(position + length - (acquiredC + capacity) <= 0, "payload write overwrites unreleased bytes");
+            check(position + length - reservedEnd <= 0, "payload write beyond the reservation end " + reservedEnd);
         }
 
         /** The victim publishes: every byte up to the new position must be a record it committed, or padding. */
         private void published(long position) {
-            peerMayAct();
-            check(inCall, "producer position published outside a call");
             check((position & 7) == 0, "misaligned producer position " + position);
             check(position - publishedByVictim > 0, "producer position " + position + " does not move forward from "
                     + publishedByVictim);
@@ -907,8 +1512,8 @@ class HostilePeerFuzzTest {
                 int type = headerType(header);
                 long size;
                 if (type == PADDING_TYPE) {
-                    check(length == capacity - index - RECORD_HEADER_LENGTH, "padding does not run to the region end");
-                    size = capacity - index;
+                    size = paddingSize(length);
+                    check(length >= 0 && index + size <= capacity, "published padding crosses the region end");
                 } else {
                     int[] expected = committed.pollFirst();
                     check(expected != null && expected[0] == length && expected[1] == type,
@@ -933,29 +1538,178 @@ class HostilePeerFuzzTest {
 
             @Override
             long readConsumerPosition() {
-                peerMayAct();
-                long position = super.readConsumerPosition();
-                if (inCall) {
-                    readsThisCall++;
-                    if ((position & 7) == 0 && position - acquiredC >= 0 && publishedByVictim - position >= 0) {
-                        acquiredC = position;
-                    } else {
-                        readRejected = true;
-                    }
+                if (attaching) {
+                    return super.readConsumerPosition();
                 }
-                return position;
+                access();
+                peerMayAct();
+                check(inCall, "consumer position read outside a call");
+                long word = super.readConsumerPosition();
+                readsThisCall++;
+                long position = near(word, acquiredC);
+                if ((position & 7) == 0 && position - acquiredC >= 0 && publishedByVictim - position >= 0) {
+                    acquiredC = position;
+                } else {
+                    readRejected = true;
+                }
+                return word;
             }
 
             @Override
             long readProducerPosition() {
-                check(!inCall, "the producer re-read its own position from shared memory");
-                return super.readProducerPosition();
+                if (attaching) {
+                    return super.readProducerPosition();
+                }
+                access();
+                peerMayAct();
+                check(inCall, "producer position word read outside a call");
+                if (epochCheckDue) {
+                    epochCheckDue = false;                  // ReadSlot's check of our epoch
+                } else {
+                    check(casFailed && !rereadPosition && !foreign,
+                            "the producer re-read its own position word other than after ReadSlot or once after a failed CAS");
+                    rereadPosition = true;
+                }
+                long word = super.readProducerPosition();
+                if (epochIn(word) != epoch) {
+                    foreign = true;
+                }
+                return word;
+            }
+
+            @Override
+            long readReservation() {
+                if (attaching) {
+                    return super.readReservation();
+                }
+                access();
+                peerMayAct();
+                check(inCall && casFailed && rereadPosition && !rereadReservation && !foreign,
+                        "the producer read the reservation word other than once after a failed CAS, its position word holding its epoch");
+                rereadReservation = true;
+                long word = super.readReservation();
+                if (epochIn(word) != epoch) {
+                    foreign = true;
+                }
+                return word;
+            }
+
+            @Override
+            long readSlot(int index) {
+                access();
+                peerMayAct();
+                check(inCall, "ReadSlot outside a call");
+                checkStore("ReadSlot");
+                checkDataRange("ReadSlot", index, RECORD_HEADER_LENGTH);
+                check(index % 8 == 0, "misaligned ReadSlot at " + index);
+                check(index == indexOf(cursorTail), "ReadSlot at index " + index + ", the tail is at " + cursorTail);
+                slotSeen = super.readSlot(index);
+                slotIndex = index;
+                epochCheckDue = true;
+                return slotSeen;
+            }
+
+            @Override
+            boolean casReservation(long expected, long value) {
+                if (attaching) {
+                    check(value == fenced(epoch, expected), "the attach fence wrote " + hex(value) + " over the reservation "
+                            + hex(expected) + ": not the same end with epoch " + epoch);
+                    return super.casReservation(expected, value);
+                }
+                access();
+                peerMayAct();
+                check(inCall, "reservation CAS outside a call");
+                checkStore("reservation CAS");
+                check(expected == fenced(epoch, reservedEnd), "the reservation CAS expects " + hex(expected)
+                        + ", not the word it last wrote, " + hex(fenced(epoch, reservedEnd)));
+                check(epochIn(value) == epoch, "the reservation CAS writes " + hex(value) + " without our epoch " + epoch);
+                long end = near(value, cursorTail);
+                check(end - reservedEnd > 0, "the reservation CAS does not extend it: " + reservedEnd + " to " + end);
+                check(end - (acquiredC + capacity) <= 0, "reserved up to " + end + ", past the consumer position "
+                        + acquiredC + " plus the capacity");
+                long current = raw.getLong(RESERVATION_OFFSET);
+                boolean done = super.casReservation(expected, value);
+                check(done == (current == expected), "the CAS answered " + done + " with the word at " + hex(current));
+                if (done) {
+                    reservedEnd = end;
+                } else {
+                    casFailed = true;
+                }
+                return done;
+            }
+
+            @Override
+            long readHole(int slot) {
+                if (attaching) {
+                    return super.readHole(slot);
+                }
+                access();
+                peerMayAct();
+                check(inCall, "hole table read outside a call");
+                long word = super.readHole(slot);
+                if (!foreign) {                              // a load of the table (once a lap); after a loss, its release
+                    check(!casFailed, "the producer read the hole table after a failed CAS");
+                    check(badHole == null, "the producer read on after an invalid " + badHole);
+                    if (slot == 0) {
+                        sweep = new ArrayList<>();
+                        sweepNext = 0;
+                    }
+                    check(sweep != null && slot == sweepNext++, "the hole table read out of order at slot " + slot);
+                    if (word != 0) {
+                        badHole = holeProblem(word);
+                        if (badHole == null) {
+                            sweep.add(parseHole(word));
+                        }
+                    }
+                    if (slot == HOLE_SLOTS - 1) {
+                        holes = sweep;
+                        sweep = null;
+                    }
+                }
+                return word;
+            }
+
+            @Override
+            boolean casHole(int slot, long expected, long value) {
+                if (attaching) {
+                    return super.casHole(slot, expected, value); // judged by the table attach leaves
+                }
+                access();
+                peerMayAct();
+                check(inCall, "hole table write outside a call");
+                check(foreign, "the producer wrote the hole table without having lost its role");
+                check(expected != 0 && epochIn(expected) == epoch && value == 0,
+                        "the producer wrote " + hex(value) + " over hole " + hex(expected) + ": it may only free holes of its epoch " + epoch);
+                return super.casHole(slot, expected, value);
             }
 
             @Override
             boolean publishProducerPosition(long expected, long value) {
-                published(value & POSITION_MASK);
-                return super.publishProducerPosition(expected, value);
+                if (attaching) {
+                    check(value == fenced(epoch, expected), "the attach fence wrote " + hex(value) + " over "
+                            + hex(expected) + ": not the same position with epoch " + epoch);
+                    return super.publishProducerPosition(expected, value);
+                }
+                access();
+                peerMayAct();
+                check(inCall, "producer position published outside a call");
+                checkStore("publish");
+                check(expected == fenced(epoch, publishedByVictim), "the publish CAS expects " + hex(expected)
+                        + ", not the word it last published, " + hex(fenced(epoch, publishedByVictim)));
+                check(epochIn(value) == epoch, "the producer published " + hex(value) + " without its epoch " + epoch);
+                long position = near(value, publishedByVictim);
+                long current = raw.getLong(PRODUCER_POSITION_OFFSET);
+                if (current == expected) {
+                    published(position);
+                } else {
+                    check(position - publishedByVictim > 0 && (position & 7) == 0, "a bad publish " + position);
+                }
+                boolean done = super.publishProducerPosition(expected, value);
+                check(done == (current == expected), "the CAS answered " + done + " with the word at " + hex(current));
+                if (!done) {
+                    casFailed = true;
+                }
+                return done;
             }
 
             @Override
@@ -966,15 +1720,53 @@ class HostilePeerFuzzTest {
             @Override
             boolean writePadding(int index, long expected, int length) {
                 checkWrite("padding header", index, RECORD_HEADER_LENGTH);
-                written.put(positionOf(index), packHeader(length, PADDING_TYPE));
-                return super.writePadding(index, expected, length);
+                checkStore("padding CAS");
+                long position = positionOf(index);
+                check(position == cursorTail, "padding at " + position + ", the tail is at " + cursorTail);
+                check(index == slotIndex && expected == slotSeen, "the padding CAS at " + index + " expects " + hex(expected)
+                        + ", not what ReadSlot read there");
+                int pad = paddingDue(index, claimSize);
+                check(pad > 0 && length == pad - RECORD_HEADER_LENGTH, "a padding of length " + length + " at index " + index
+                        + " for a record of " + claimSize + " bytes; the layout asks for " + (pad - RECORD_HEADER_LENGTH)
+                        + " (holes " + holes.size() + ")");
+                check(position + pad - reservedEnd <= 0, "a padding up to " + (position + pad) + " beyond the reservation end " + reservedEnd);
+                check(position + pad - (acquiredC + capacity) <= 0, "a padding over bytes the consumer has not released");
+                long current = raw.getLong(HEADER_LENGTH + index);
+                boolean done = super.writePadding(index, expected, length);
+                check(done == (current == expected), "the CAS answered " + done + " with the word at " + hex(current));
+                slotIndex = -1;
+                if (done) {
+                    written.put(position, packHeader(length, PADDING_TYPE));
+                    cursorTail += pad;
+                    paddingsThisCall++;
+                } else {
+                    casFailed = true;
+                }
+                return done;
             }
 
             @Override
             boolean writeRecordHeader(int index, long expected, int length, int type) {
                 checkWrite("record header", index, RECORD_HEADER_LENGTH);
-                written.put(positionOf(index), packHeader(length, type));
-                return super.writeRecordHeader(index, expected, length, type);
+                checkStore("record header CAS");
+                long position = positionOf(index);
+                check(claimOpen || offering, "a record header without an open claim");
+                check(position == cursorTail && length == claimLength && type == claimType, "record header (" + length + ", "
+                        + type + ") at " + position + ", the claim is (" + claimLength + ", " + claimType + ") at " + cursorTail);
+                check(index == slotIndex && expected == slotSeen, "the header CAS at " + index + " expects " + hex(expected)
+                        + ", not what ReadSlot read at the claim");
+                long current = raw.getLong(HEADER_LENGTH + index);
+                boolean done = super.writeRecordHeader(index, expected, length, type);
+                check(done == (current == expected), "the CAS answered " + done + " with the word at " + hex(current));
+                if (done) {
+                    written.put(position, packHeader(length, type));
+                    cursorTail += recordSize(length);
+                    slotIndex = -1;
+                    claimOpen = false; // the victim closes its claim right after
+                } else {
+                    casFailed = true;
+                }
+                return done;
             }
 
             @Override
