@@ -67,11 +67,11 @@ Log == Logs
 (***************************************************************************)
 UNBOUNDED == CAPACITY + 1
 
-R1 == INSTANCE DataportRing WITH LIMIT <- 1, MAXBATCH <- CAPACITY + 1
-R2 == INSTANCE DataportRing WITH LIMIT <- 2, MAXBATCH <- CAPACITY + 1
-R3 == INSTANCE DataportRing WITH LIMIT <- 3, MAXBATCH <- CAPACITY + 1
-R4 == INSTANCE DataportRing WITH LIMIT <- 4, MAXBATCH <- CAPACITY + 1
-R  == INSTANCE DataportRing WITH LIMIT <- UNBOUNDED, MAXBATCH <- CAPACITY + 1
+R1 == INSTANCE DataportRing WITH LIMIT <- 1, MAXBATCH <- CAPACITY + 1, PREFIX <- 0
+R2 == INSTANCE DataportRing WITH LIMIT <- 2, MAXBATCH <- CAPACITY + 1, PREFIX <- 0
+R3 == INSTANCE DataportRing WITH LIMIT <- 3, MAXBATCH <- CAPACITY + 1, PREFIX <- 0
+R4 == INSTANCE DataportRing WITH LIMIT <- 4, MAXBATCH <- CAPACITY + 1, PREFIX <- 0
+R  == INSTANCE DataportRing WITH LIMIT <- UNBOUNDED, MAXBATCH <- CAPACITY + 1, PREFIX <- 0
 
 Limits     == {1, 2, 3, 4, UNBOUNDED}
 LimitOf(n) == IF n > CAPACITY THEN UNBOUNDED ELSE n
@@ -145,7 +145,8 @@ ProducerEvent(e) ==
       \* the first read of an attach (folded into AttachProducer, decision 0103)
       [] e.a = "ReadProducerPosition" ->
              ppc = "down" /\ e.v = producerPosition /\ Skip
-      [] e.a = "AdvanceProducerEpoch" -> ppc = "idle" /\ Skip
+      \* the fenced attach moves the epoch first, before its reads (decision 0901)
+      [] e.a = "AdvanceProducerEpoch" -> ppc = "down" /\ Skip
       [] e.a = "WritePadding" ->
              /\ ppc = "pad" /\ e.i = Idx(tail) /\ e.n = ToEnd(tail)
              /\ Match(R!WritePadding)
@@ -199,7 +200,7 @@ ConsumerEvent(e) ==
       \* the first read of an attach (folded into AttachConsumer)
       [] e.a = "ReadConsumerPosition" ->
              cpc = "down" /\ e.v = consumerPosition /\ Skip
-      [] e.a = "AdvanceConsumerEpoch" -> cpc = "poll" /\ Skip
+      [] e.a = "AdvanceConsumerEpoch" -> cpc = "down" /\ Skip
       [] e.a = "ReadRecordHeader" ->
              IF cpc = "payload" THEN FinishRecord
              ELSE /\ e.i = Idx(head)

@@ -425,7 +425,10 @@ Producing(c) == \/ TryClaim(c) \/ ReadSlot(c) \/ CheckEpoch(c) \/ Reserve(c) \/ 
 Takeover     == FenceReservation \/ RecordHole \/ FencePosition
 Consuming    == RefreshProducerPosition \/ ReadRecordHeader \/ ReadPayload
 
-Next == (\E c \in Claimants : Roles(c) \/ Producing(c)) \/ Takeover \/ WriteRecordHeader \/ Consuming
+Claimant(c)  == Roles(c) \/ Producing(c)
+
+Next == \/ \E c \in Claimants : Claimant(c)
+        \/ Takeover \/ WriteRecordHeader \/ Consuming
 
 Spec == Init /\ [][Next]_vars
 

@@ -76,14 +76,6 @@ public record TraceEvent(Side side, String action, long a, long b, long c, Strin
             // equals the spec's producerPosition / consumerPosition.
             case "FenceProducerPosition" -> new TraceEvent(side, "ReadProducerPosition", a, b, c, note);
             case "FenceConsumerPosition" -> new TraceEvent(side, "ReadConsumerPosition", a, b, c, note);
-            // The epoch of a role moves in its lease word (LeaseExpiry.tla), which DataportRing does
-            // not have. DataportRingTrace skips AdvanceProducerEpoch only in "idle" (and
-            // AdvanceConsumerEpoch only in "poll"): the place the old attach moved the epoch, after
-            // its reads. The fenced attach must know its epoch before it fences, so it moves it
-            // first, while the end is still "down"; sent to TLC, the event is rejected there. Left
-            // out until DataportRingTrace's guard follows the new order (reported, not changed here:
-            // spec/ is not ours to edit).
-            case "AdvanceProducerEpoch", "AdvanceConsumerEpoch" -> null;
             // ReadSlot (RingFencing): the producer reads the header word at the claim's index, the
             // expected value of its header or padding CAS. DataportRing's producer writes headers
             // with plain stores and never reads them; the read changes no variable of DataportRing,

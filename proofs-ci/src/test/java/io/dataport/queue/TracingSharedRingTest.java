@@ -112,9 +112,12 @@ class TracingSharedRingTest {
         assertEquals(TraceEvent.of(Side.PRODUCER, "ReadProducerPosition", BASE + 16, 2), fence.inDataportRing(),
                 "checked as the attach's first read: DataportRingTrace skips it only when \"down\" and at the"
                         + " spec's producerPosition");
-        for (String none : List.of("AdvanceProducerEpoch", "ReadHole", "ReadReservation", "FenceReservation")) {
+        for (String none : List.of("ReadHole", "ReadReservation", "FenceReservation")) {
             assertNull(events(none).get(0).inDataportRing(), none + " has no DataportRing counterpart");
         }
+        assertEquals(events("AdvanceProducerEpoch").get(0), events("AdvanceProducerEpoch").get(0).inDataportRing(),
+                "sent to TLC: DataportRingTrace skips it while the producer is \"down\" (the fenced attach moves the"
+                        + " epoch first)");
 
         int from = ring.events();
         attachConsumer();

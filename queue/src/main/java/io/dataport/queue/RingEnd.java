@@ -245,13 +245,17 @@ abstract class RingEnd implements AutoCloseable {
      * LoseRole: a fenced word (a position word, the reservation word, a record header) showed that
      * another holder took this end's role over while it was stalled. This end makes no further
      * store except {@link #afterLoss} (the producer frees its holes: every store it made came
-     * before), and this and every later call throws {@link RegionException}.
+     * before), and this and every later call throws {@link RegionException} (or, for an end that
+     * a corrupt peer poisoned before, its {@link RingCorruptedException}).
      */
     final RegionException loseRole(String what) {
         if (lost == null) {
             lost = name + ": this end lost its role: " + what + "; another holder took it over while this"
                     + " process stalled for longer than the lease timeout";
             afterLoss();
+        }
+        if (poison != null) {
+            throw new RingCorruptedException(poison); // poisoned first: every call keeps saying so
         }
         throw new RegionException(lost);
     }

@@ -575,7 +575,8 @@ class HostilePeerFuzzTest {
          * The victim threw: it must have been right to. RingCorruptedException for an invalid producer
          * position or header (the last one it read), or a failed publish CAS after which its word still
          * held its epoch; RegionException for a failed publish CAS after which its word held another
-         * epoch (that exception then replaces a corruption found in the same poll).
+         * epoch, unless a corruption was found in the same poll: an end poisoned first keeps throwing
+         * its RingCorruptedException (RingEnd.loseRole), though it lost its role too.
          */
         private void failedCall(long before, List<int[]> delivered, boolean typed, RuntimeException e) {
             Replay replay = replay(before);
@@ -597,7 +598,7 @@ class HostilePeerFuzzTest {
             }
             boolean lost = casFailed && epochIn(rereadWord) != epoch;
             boolean corrupt = readRejected || replay.problem != null || casFailed && !lost;
-            Class<? extends RuntimeException> expected = lost ? RegionException.class : RingCorruptedException.class;
+            Class<? extends RuntimeException> expected = lost && !corrupt ? RegionException.class : RingCorruptedException.class;
             if (!expected.isInstance(e)) {
                 throw new AssertionError("expected " + expected.getSimpleName() + (casFailed
                         ? " after a failed publish CAS, the word re-read being " + hex(rereadWord) + ", our epoch " + epoch : "")

@@ -1,0 +1,161 @@
+package io.dataport.queue;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Byte-exact checks of what a takeover records and how a producer pads over holes (decision 0901),
+ * in ring 0 of a region (lap prefix 8192, capacity 65536, so reservations come in chunks of 4096).
+ * {@link FencingTest} shows that the fencing protects records; this one pins down where every
+ * hole, padding and record lands.
+ */
+class HolePaddingTest {
+    private static final int PREFIX = 8192;
+
+    @TempDir
+    Path dir;
+
+    private Region open(int holder, ManualClock clock) {
+        Path file = dir.resolve("holes.region");
+        if (!java.nio.file.Files.exists(file)) {
+            Region.createFile(file, RegionTest.SIZE);
+        }
+        return Region.open(file, RegionTest.PAIR, RegionTest.quiet(holder).withClock(clock));
+    }
+
+    private static long header(SharedRing ring, long position, int capacity) {
+        return ring.readRecordHeader((int) position & (capacity - 1));
+    }
+
+    @Test
+    void theTakerRecordsExactlyTheUnpublishedReservationAndPadsOverIt() {
+        ManualClock clock = new ManualClock();
+        try (Region a = open(1, clock); Region b = open(2, clock)) {
+            SharedRing ring = a.ring(0);
+            int capacity = RegionTest.PAIR.rings().get(0).capacity();
+            RingProducer old = a.attachProducer(0);
+            assertTrue(old.offer(new byte[100]));               // [8192, 8304): the first lap starts after the prefix
+            assertEquals(PREFIX + 112, old.position());
+            // its reservation: one chunk (capacity / 16) from where it started, the prefix's end
+            assertEquals(RingLayout.packPosition(1, PREFIX + 4096), ring.readReservation());
+
+            RingProducer taker = b.attachProducer(0);
+            long hole = 1L << 48 | (long) ((PREFIX + 112) / 8) << 24 | (4096 - 112) / 8;
+            assertEquals(hole, ring.readHole(0), "epoch 1, [8304, 12288) in units of 8");
+            assertEquals(RingLayout.packPosition(2, PREFIX + 4096), ring.readReservation(), "fenced, same end");
+            assertEquals(RingLayout.packPosition(2, PREFIX + 112), ring.readProducerPosition(), "fenced, same position");
+
+            assertTrue(taker.offer(new byte[100]));
+            assertEquals(RingLayout.packHeader(4096 - 112 - 8, RingLayout.PADDING_TYPE),
+                    header(ring, PREFIX + 112, capacity), "a padding over the whole hole");
+            assertEquals(RingLayout.packHeader(100, 0), header(ring, PREFIX + 4096, capacity), "the record after it");
+            assertEquals(PREFIX + 4096 + 112, taker.position());
+
+            try (RingConsumer consumer = a.attachConsumer(0)) {
+                int[] lengths = {0, 0};
+                assertEquals(2, consumer.poll(r -> lengths[lengths[0] == 0 ? 0 : 1] = r.length() + 1, 10));
+                assertEquals(PREFIX + 4096 + 112, consumer.position(), "the padding was skipped");
+            }
+            taker.close();
+            assertEquals(RingLayout.packPosition(2, PREFIX + 4096 + 112), ring.readReservation(),
+                    "closing shrinks the reservation to what was published");
+            old.close();
+        }
+    }
+
+    @Test
+    void aRecordThatWouldOverlapAHoleIsPaddedToItsStartThenOverIt() {
+        ManualClock clock = new ManualClock();
+        try (Region a = open(1, clock)) {
+            SharedRing ring = a.ring(0);
+            int capacity = RegionTest.PAIR.rings().get(0).capacity();
+            assertTrue(Holes.record(ring, capacity, 77, PREFIX + 200, 64));   // a hole left by a holder that never came back
+            try (RingProducer p = a.attachProducer(0); RingConsumer c = a.attachConsumer(0)) {
+                assertTrue(p.offer(new byte[96]));               // [8192, 8296)
+                assertTrue(p.offer(new byte[96]));               // would end at 8400, past the hole's start 8392
+                assertEquals(RingLayout.packHeader(96 - 8, RingLayout.PADDING_TYPE), header(ring, PREFIX + 104, capacity),
+                        "a padding [8296, 8392) up to the hole");
+                assertEquals(RingLayout.packHeader(64 - 8, RingLayout.PADDING_TYPE), header(ring, PREFIX + 200, capacity),
+                        "a padding over the hole [8392, 8456)");
+                assertEquals(RingLayout.packHeader(96, 0), header(ring, PREFIX + 264, capacity));
+                assertEquals(PREFIX + 264 + 104, p.position());
+                assertEquals(2, c.poll(r -> assertEquals(96, r.length()), 10));
+
+                // the holder of epoch 77 frees its hole; the producer drops it at its next lap
+                Holes.release(ring, 77);
+                long lap = p.position() / capacity;
+                byte[] record = new byte[96];
+                while (p.position() / capacity == lap || p.position() % capacity < PREFIX + 300) {
+                    assertTrue(p.offer(record));
+                    c.poll(r -> { }, 10);
+                }
+                long at = (p.position() / capacity) * capacity + PREFIX + 208;   // records of 104 from the prefix
+                assertEquals(RingLayout.packHeader(96, 0), header(ring, at, capacity),
+                        "no padding where the freed hole was: a record of the second lap");
+            }
+        }
+    }
+
+    @Test
+    void aResumedHolderThatMustExtendItsReservationLearnsItLostThere() {
+        ManualClock clock = new ManualClock();
+        try (Region a = open(1, clock); Region b = open(2, clock)) {
+            RingProducer old = a.attachProducer(0);
+            byte[] big = new byte[2000];
+            assertTrue(old.offer(big));                          // reserved [8192, 12288)
+            assertTrue(old.offer(big));
+            RingProducer taker = b.attachProducer(0);
+            RegionException e = assertThrows(RegionException.class, () -> old.offer(big)); // needs a new chunk
+            assertTrue(e.getMessage().contains("the reservation word changed under us"), e.getMessage());
+            taker.close();
+        }
+    }
+
+    @Test
+    void aResumedHoldersCommitFailsOnTheHeaderItsTakerWroteThere() {
+        ManualClock clock = new ManualClock();
+        try (Region a = open(1, clock); Region b = open(2, clock)) {
+            RingProducer old = a.attachProducer(0);
+            ClaimedRecord claim = old.tryClaim(100);             // it stalls with its claim open
+            claim.putLong(0, 1);
+            RingProducer taker = b.attachProducer(0);
+            assertTrue(taker.offer(new byte[10]));                // pads over old's reservation, the claim's slot
+            RegionException e = assertThrows(RegionException.class, old::commit);
+            assertTrue(e.getMessage().contains("the header word at index " + PREFIX + " changed under our claim"),
+                    e.getMessage());
+            taker.close();
+        }
+    }
+
+    @Test
+    void aPaddingThatCrossesTheRegionEndByOneSlotIsRefusedAnywhere() {
+        TestRing ring = new TestRing(256, 120);
+        assertTrue(ring.producer.offer(new byte[120]));          // [0, 128)
+        assertEquals(1, ring.consumer.poll(r -> { }, 1));
+        ring.shared.scribble(RingLayout.HEADER_LENGTH + 128, RingLayout.packHeader(128, RingLayout.PADDING_TYPE));
+        ring.shared.scribble(RingLayout.PRODUCER_POSITION_OFFSET, 384);
+        RingCorruptedException e = assertThrows(RingCorruptedException.class, () -> ring.consumer.poll(r -> fail(), 10));
+        assertTrue(e.getMessage().startsWith("ring corrupted: padding at position 128 has length 128 but the region end"
+                + " is 120 bytes after its header"), e.getMessage());
+    }
+
+    @Test
+    void aPaddingThatPassesThePublishedPositionByOneSlotIsRefusedAnywhere() {
+        TestRing ring = new TestRing(256, 120);
+        assertTrue(ring.producer.offer(new byte[120]));          // [0, 128)
+        assertEquals(1, ring.consumer.poll(r -> { }, 1));
+        ring.shared.scribble(RingLayout.HEADER_LENGTH + 128, RingLayout.packHeader(16, RingLayout.PADDING_TYPE));
+        ring.shared.scribble(RingLayout.PRODUCER_POSITION_OFFSET, 144);   // the padding needs [128, 152)
+        assertThrows(RingCorruptedException.class, () -> ring.consumer.poll(r -> fail(), 10));
+        TestRing exact = new TestRing(256, 120);
+        assertTrue(exact.producer.offer(new byte[120]));
+        assertEquals(1, exact.consumer.poll(r -> { }, 1));
+        exact.shared.scribble(RingLayout.HEADER_LENGTH + 128, RingLayout.packHeader(16, RingLayout.PADDING_TYPE));
+        exact.shared.scribble(RingLayout.PRODUCER_POSITION_OFFSET, 152);
+        assertEquals(0, exact.consumer.poll(r -> fail(), 10));
+        assertEquals(152, exact.consumer.position(), "a padding that ends exactly at the published position is skipped");
+    }
+}
