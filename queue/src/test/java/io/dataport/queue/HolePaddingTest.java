@@ -158,4 +158,104 @@ class HolePaddingTest {
         assertEquals(0, exact.consumer.poll(r -> fail(), 10));
         assertEquals(152, exact.consumer.position(), "a padding that ends exactly at the published position is skipped");
     }
+
+    @Test
+    void holeWordsAreValidatedAtTheirExactLimits() {
+        SharedRing table = new SharedRing(java.nio.ByteBuffer.allocateDirect(RingLayout.HEADER_LENGTH));
+        int capacity = 1024;
+        Holes holes = new Holes(table, capacity);
+        table.scribble(RingLayout.HOLE_TABLE_OFFSET, 3L << 48 | (long) (1016 / 8) << 24 | 8 / 8);
+        table.scribble(RingLayout.HOLE_TABLE_OFFSET + 8, 3L << 48 | (1016 / 8));   // length: the rest of the ring
+        assertNull(holes.load(), "the last unit, and a hole one unit short of the ring, are holes");
+        assertEquals(8, holes.paddingAt(1016, 8, 8));
+        table.scribble(RingLayout.HOLE_TABLE_OFFSET + 8, 3L << 48 | (long) (1024 / 8) << 24 | 1);
+        assertTrue(holes.load().startsWith("hole table slot 1 holds"), "a start at the region end");
+        table.scribble(RingLayout.HOLE_TABLE_OFFSET + 8, 3L << 48 | 1024 / 8);
+        assertTrue(holes.load().contains("length 1024"), "a hole of the whole ring");
+        table.scribble(RingLayout.HOLE_TABLE_OFFSET + 8, 3L << 48 | 8L << 24);
+        assertTrue(holes.load().contains("length 0"), "an empty hole");
+    }
+
+    @Test
+    void paddingStopsExactlyAtAHolesEndAndPicksTheNearestHoleAhead() {
+        SharedRing table = new SharedRing(java.nio.ByteBuffer.allocateDirect(RingLayout.HEADER_LENGTH));
+        int capacity = 1024;
+        assertTrue(Holes.record(table, capacity, 4, 400, 40));       // [400, 440)
+        assertTrue(Holes.record(table, capacity, 4, 200, 16));       // [200, 216)
+        Holes holes = new Holes(table, capacity);
+        assertNull(holes.load());
+        assertEquals(0, holes.paddingAt(440, 64, capacity - 440), "at a hole's end: no padding");
+        assertEquals(8, holes.paddingAt(432, 64, capacity - 432), "its last slot");
+        assertEquals(0, holes.paddingAt(136, 64, capacity - 136), "a record that ends exactly at the next hole");
+        assertEquals(56, holes.paddingAt(144, 64, capacity - 144), "the nearest hole ahead, not the farther one");
+        assertEquals(0, holes.paddingAt(216, 184, capacity - 216), "up to the second hole exactly");
+        assertEquals(184, holes.paddingAt(216, 192, capacity - 216));
+        assertEquals(capacity - 1000, holes.paddingAt(1000, 32, capacity - 1000), "to the region end first");
+        assertEquals(100, holes.paddingAt(100, 320, capacity - 100), "both holes ahead: the nearer one");
+    }
+
+    @Test
+    void aRingFilesAttachFreesEveryHoleItsLockProvesStale() {
+        TestRing first = new TestRing(1024, 256);
+        assertTrue(Holes.record(first.shared, 1024, 9, 64, 64));
+        assertTrue(Holes.record(first.shared, 1024, 10, 512, 64));
+        RingProducer next = new RingProducer(first.shared, first.config, null);   // a ring file's attach, under its lock
+        for (int slot = 0; slot < RingLayout.HOLE_SLOTS; slot++) {
+            assertEquals(0, first.shared.readHole(slot), "slot " + slot);
+        }
+        for (int i = 0; i < 8; i++) {
+            assertTrue(next.offer(new byte[56]));                // [0, 512): no padding where the holes were
+        }
+        assertEquals(512, next.position());
+    }
+
+    @Test
+    void aFenceOfTheFencedWordsByASameEpochScribblerIsCorruptionNotALoss() {
+        ManualClock clock = new ManualClock();
+        try (Region a = open(1, clock)) {
+            SharedRing ring = a.ring(0);
+            try (RingProducer p = a.attachProducer(0)) {
+                assertTrue(p.offer(new byte[8]));
+                ring.scribble(RingLayout.PRODUCER_POSITION_OFFSET, RingLayout.packPosition(1, PREFIX + 8));
+                RingCorruptedException e = assertThrows(RingCorruptedException.class, () -> p.offer(new byte[8]));
+                assertTrue(e.getMessage().contains("yet the position and reservation words still hold our epoch 1"),
+                        e.getMessage());
+                assertFalse(p.lostRole());
+            }
+            try (RingProducer q = a.attachProducer(0)) {           // epoch 2; its reservation says epoch 2
+                ring.scribble(RingLayout.RESERVATION_OFFSET, RingLayout.packPosition(7, PREFIX));
+                RegionException e = assertThrows(RegionException.class, () -> q.offer(new byte[8000]));
+                assertTrue(e.getMessage().contains("the reservation word changed under us"), e.getMessage());
+                assertTrue(q.lostRole(), "another epoch in the reservation word: lost");
+            }
+        }
+    }
+
+    @Test
+    void aReservationWordFarAheadOfThePositionPoisonsTheTaker() {
+        ManualClock clock = new ManualClock();
+        try (Region a = open(1, clock)) {
+            SharedRing ring = a.ring(0);
+            int capacity = RegionTest.PAIR.rings().get(0).capacity();
+            ring.scribble(RingLayout.RESERVATION_OFFSET, RingLayout.packPosition(0, capacity + 8));
+            RingCorruptedException e = assertThrows(RingCorruptedException.class, () -> a.attachProducer(0));
+            assertTrue(e.getMessage().contains("the reservation end " + (capacity + 8) + " is more than the capacity"),
+                    e.getMessage());
+        }
+    }
+
+    @Test
+    void aTakeoverRefusedForAFullTableSaysHowLargeTheRangeWas() {
+        ManualClock clock = new ManualClock();
+        try (Region a = open(1, clock); Region b = open(2, clock)) {
+            SharedRing ring = a.ring(0);
+            for (int i = 0; i < RingLayout.HOLE_SLOTS; i++) {
+                assertTrue(Holes.record(ring, 1 << 16, 100 + i, 60000 + 8 * (i % 8), 8));
+            }
+            RingProducer old = a.attachProducer(0);
+            assertTrue(old.offer(new byte[100]));                // published to 8304, reserved to 12288
+            RegionException e = assertThrows(RegionException.class, () -> b.attachProducer(0));
+            assertTrue(e.getMessage().contains("unpublished range (3984 bytes)"), e.getMessage());
+        }
+    }
 }

@@ -100,4 +100,29 @@ class LapPrefixTest {
         assertTrue(assertThrows(IllegalArgumentException.class, () -> new RingConfig(1024, 377, 256)).getMessage()
                 .contains("less its lap prefix 256"));
     }
+
+    /** A blocked claim's re-check (RingProducer.hasWork) counts the prefix it will skip, as tryClaim does. */
+    @Test
+    void aBlockedClaimAtALapEndWaitsForRoomForThePrefixAndTheRecord() {
+        RingConfig config = new RingConfig(1024, RingLayout.maxRecordLengthFor(1024, 256), 256);
+        TestRing ring = new TestRing(config, null);
+        for (int i = 0; i < 3; i++) {
+            assertTrue(ring.producer.offer(new byte[248]));     // [256, 512), [512, 768), [768, 1024): an exact fit
+        }
+        assertEquals(1024, ring.producer.position());
+        java.util.List<Boolean> rechecks = new java.util.ArrayList<>();
+        WaitStrategy makeRoomOnce = new WaitStrategy(null) {
+            @Override
+            void idle(RingEnd end, long deadlineNanos) {
+                rechecks.add(end.hasWork());                      // no room: [1280, 1536) needs the consumer at 512
+                assertEquals(1, ring.consumer.poll(r -> { }, 1));
+                rechecks.add(end.hasWork());                      // room now
+            }
+        };
+        ClaimedRecord claim = ring.producer.claim(248, 0, makeRoomOnce, 10_000_000_000L);
+        assertNotNull(claim);
+        assertEquals(java.util.List.of(false, true), rechecks);
+        ring.producer.commit();
+        assertEquals(1024 + 256 + 256, ring.producer.position(), "after the next lap's prefix");
+    }
 }
