@@ -7,7 +7,6 @@ import io.dataport.queue.RegionOptions;
 import io.dataport.queue.RingConfig;
 import io.dataport.queue.RingConsumer;
 import io.dataport.queue.RingFile;
-import io.dataport.queue.RingLayout;
 import io.dataport.queue.RingProducer;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -38,7 +37,7 @@ public final class LeaseCostBenchmark {
         Path file = dir.resolve("file.ring");
         Path regionFile = dir.resolve("pair.region");
         RegionGeometry geometry = new RegionGeometry(RegionGeometry.sizeFor(CAPACITY), 0,
-                List.of(new RegionGeometry.Ring(0, CAPACITY, RingLayout.maxRecordLengthFor(CAPACITY), 0, 1)));
+                List.of(new RegionGeometry.Ring(0, CAPACITY, RegionGeometry.maxRecordLengthFor(CAPACITY), 0, 1)));
         Region.createFile(regionFile, geometry.size());
         try (RingFile ringFile = RingFile.create(file, RingConfig.of(CAPACITY));
              Region region = Region.open(regionFile, geometry, RegionOptions.defaults());
