@@ -125,4 +125,29 @@ class LapPrefixTest {
         ring.producer.commit();
         assertEquals(1024 + 256 + 256, ring.producer.position(), "after the next lap's prefix");
     }
+
+    /** The same for a claim that needs a padding to the end, the next lap's prefix and the record. */
+    @Test
+    void aBlockedClaimThatPadsWaitsForRoomForThePaddingThePrefixAndTheRecord() {
+        RingConfig config = new RingConfig(1024, RingLayout.maxRecordLengthFor(1024, 256), 256);
+        TestRing ring = new TestRing(config, null);
+        assertTrue(ring.producer.offer(new byte[248]));         // [256, 512)
+        assertTrue(ring.producer.offer(new byte[248]));         // [512, 768): 256 bytes left before the end
+        java.util.List<Boolean> rechecks = new java.util.ArrayList<>();
+        WaitStrategy oneRecordAtATime = new WaitStrategy(null) {
+            @Override
+            void idle(RingEnd end, long deadlineNanos) {
+                rechecks.add(end.hasWork());
+                ring.consumer.poll(r -> { }, 1);
+                rechecks.add(end.hasWork());
+            }
+        };
+        // 264 bytes: a padding of 256, the prefix of 256, the record: 776 bytes from 768, room only
+        // once the consumer is at 768
+        ClaimedRecord claim = ring.producer.claim(256, 0, oneRecordAtATime, 10_000_000_000L);
+        assertNotNull(claim);
+        assertEquals(java.util.List.of(false, false, false, true), rechecks);
+        ring.producer.commit();
+        assertEquals(1024 + 256 + 264, ring.producer.position());
+    }
 }
