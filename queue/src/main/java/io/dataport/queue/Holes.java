@@ -79,19 +79,19 @@ final class Holes {
 
     /** ReleaseHoles: frees every hole of {@code epoch16}; its holder made its last store before. */
     static void release(SharedRing ring, int epoch16) {
-        for (int slot = 0; slot < HOLE_SLOTS; slot++) {
-            long word = ring.readHole(slot);
-            if (word != 0 && epochOf(word) == epoch16) {
-                ring.casHole(slot, word, 0);
-            }
-        }
+        releaseWhere(ring, epoch16);
     }
 
     /** Frees every hole: only when the kernel proves that no earlier holder can store again (a ring file's lock). */
     static void releaseAll(SharedRing ring) {
+        releaseWhere(ring, -1);
+    }
+
+    /** Frees the holes of {@code epoch16}, or all of them for -1, each by CAS to 0. */
+    private static void releaseWhere(SharedRing ring, int epoch16) {
         for (int slot = 0; slot < HOLE_SLOTS; slot++) {
             long word = ring.readHole(slot);
-            if (word != 0) {
+            if (word != 0 && (epoch16 < 0 || epochOf(word) == epoch16)) {
                 ring.casHole(slot, word, 0);
             }
         }

@@ -198,22 +198,16 @@ public final class RingProducer extends RingEnd {
             int skip = (int) (skipPrefix(tail) - tail);                  // Skip: the lap prefix, no store
             int index = indexOf(tail) + skip;
             int toEnd = capacity - index;
-            int pad;
-            int needed;
-            if (holes.isEmpty()) {
-                pad = size > toEnd ? toEnd : 0;
-                needed = skip + (pad == 0 ? size : pad + lapPrefix + size);
-            } else {
+            if (!holes.isEmpty()) {
                 if (tail / capacity != holesLap) {
                     loadHoles();                          // once per lap: holes freed since are dropped
                 }
-                pad = holes.paddingAt(index, size, toEnd);
-                // a hole's padding is a step of its own; a padding to the end goes with the record after it
-                needed = skip + (pad == 0 ? size : size > toEnd ? pad + lapPrefix + size : pad);
                 if (paddings > 2 * HOLE_SLOTS + 2) {
                     poison("the hole table leaves no room for a record of " + size + " bytes");
                 }
             }
+            int pad = paddingAt(index, size, toEnd);
+            int needed = stepBytes(skip, pad, size, toEnd);
             if (!hasRoom(needed)) {
                 return null;
             }
@@ -294,7 +288,22 @@ public final class RingProducer extends RingEnd {
         int skip = (int) (skipPrefix(tail) - tail);
         int index = indexOf(tail) + skip;
         int toEnd = capacity - index;
-        int pad = holes.isEmpty() ? (size > toEnd ? toEnd : 0) : holes.paddingAt(index, size, toEnd);
+        return stepBytes(skip, paddingAt(index, size, toEnd), size, toEnd);
+    }
+
+    /**
+     * The padding due at {@code index} before a record of {@code size} ({@code toEnd} bytes before
+     * the region end): to the end when it does not fit, or over a hole ({@link Holes#paddingAt}).
+     */
+    private int paddingAt(int index, int size, int toEnd) {
+        return holes.isEmpty() ? (size > toEnd ? toEnd : 0) : holes.paddingAt(index, size, toEnd);
+    }
+
+    /**
+     * The room the next step needs: the skipped lap prefix, then the record; or a padding to the end,
+     * the next lap's prefix and the record; or a hole's padding alone (a step of its own).
+     */
+    private int stepBytes(int skip, int pad, int size, int toEnd) {
         return skip + (pad == 0 ? size : size > toEnd ? pad + lapPrefix + size : pad);
     }
 
