@@ -19,9 +19,13 @@ import java.util.Iterator;
  * keeps one connection, and any byte on any of them wakes the owner.
  *
  * <p>The doorbell carries no data: what woke you is found by re-checking the rings. Kicks coalesce
- * (many kicks before the owner wakes cost one wake-up). Not thread-safe: one owner thread awaits.
+ * (many kicks before the owner wakes cost one wake-up), and a kick sent before {@link #await} is
+ * kept in the socket until then. Not thread-safe: one owner thread awaits.
+ *
+ * <p>As a {@link Notifier} it is the waiting side only; the peers kick it through a {@link Kicker}
+ * ({@link Notifier#pair} joins the two for one pair of processes).
  */
-public final class Doorbell implements AutoCloseable {
+public final class Doorbell implements Notifier {
     private final Path path;
     private final ServerSocketChannel server;
     private final Selector selector;
@@ -70,6 +74,7 @@ public final class Doorbell implements AutoCloseable {
      * Sleeps until a kick arrives or {@code timeoutNanos} pass; returns whether a kick arrived.
      * Accepts new peers and drains every pending kick while doing so.
      */
+    @Override
     public boolean await(long timeoutNanos) {
         long deadline = System.nanoTime() + timeoutNanos;
         try {
@@ -134,8 +139,18 @@ public final class Doorbell implements AutoCloseable {
         return any;
     }
 
+    /** Not this side's: a doorbell is kicked by its peers' {@link Kicker}s. */
+    @Override
+    public boolean kick() {
+        throw new UnsupportedOperationException("doorbell " + path + " is the waiting side; kick it through a Kicker");
+    }
+
+    /** Closes the sockets and removes the socket file; idempotent. */
     @Override
     public void close() {
+        if (!selector.isOpen()) {
+            return;
+        }
         try {
             for (SelectionKey key : selector.keys()) {
                 key.channel().close();

@@ -12,8 +12,10 @@ import java.nio.file.Path;
  * The waking side's handle on a peer's {@link Doorbell}: {@link #kick()} writes one byte. A kick
  * to a full socket buffer is dropped, harmlessly: the owner has unread kicks and will wake. When the
  * connection breaks (the owner restarted), the next kick reconnects once. Not thread-safe.
+ *
+ * <p>As a {@link Notifier} it is the kicking side only; the owner waits on its {@link Doorbell}.
  */
-public final class Kicker implements AutoCloseable {
+public final class Kicker implements Notifier {
     private final Path path;
     private final ByteBuffer one = ByteBuffer.allocateDirect(1);
     private SocketChannel channel;
@@ -82,6 +84,7 @@ public final class Kicker implements AutoCloseable {
     }
 
     /** Rings the doorbell; returns false if the owner is unreachable even after one reconnect. */
+    @Override
     public boolean kick() {
         if (send()) {
             return true;
@@ -107,6 +110,12 @@ public final class Kicker implements AutoCloseable {
 
     public Path path() {
         return path;
+    }
+
+    /** Not this side's: the owner of the doorbell waits on it. */
+    @Override
+    public boolean await(long timeoutNanos) {
+        throw new UnsupportedOperationException("kicker " + path + " is the kicking side; wait on the Doorbell");
     }
 
     @Override

@@ -134,9 +134,7 @@ public final class RingConsumer extends RingEnd {
                 if (!ring.publishConsumerPosition(packPosition(epoch16, from), packPosition(epoch16, position))) {
                     lostOrCorrupt();
                 }
-                if (peerDoorbell != null) {
-                    wakePeer();
-                }
+                wakeup.afterPublish();
             }
         }
         return count;
@@ -160,16 +158,6 @@ public final class RingConsumer extends RingEnd {
         return count;
     }
 
-    @Override
-    int peerNeedsWakeup() {
-        return ring.readProducerNeedsWakeup();
-    }
-
-    @Override
-    void announceSleep() {
-        ring.writeConsumerNeedsWakeup(nextSleepNumber());
-    }
-
     /** Re-check for records: re-reads the producer position. */
     @Override
     boolean hasWork() {
@@ -178,11 +166,6 @@ public final class RingConsumer extends RingEnd {
         }
         refreshProducerPosition();
         return head != cachedProducerPosition && skipPrefix(head) != cachedProducerPosition;
-    }
-
-    @Override
-    void finishSleep() {
-        ring.writeConsumerNeedsWakeup(0);
     }
 
     /**

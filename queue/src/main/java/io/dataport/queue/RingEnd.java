@@ -20,21 +20,13 @@ abstract class RingEnd implements AutoCloseable {
     private java.util.function.BooleanSupplier peerAttached;
     /** The lease this end holds its role by (a region's ring), or null (a ring file's lock). */
     private Lease lease;
-    /** Kicks the peer's doorbell when it sleeps; null when the peer never sleeps (no fence then). */
-    Kicker peerDoorbell;
-    /** The peer's sleep we last kicked, and the number of our own last sleep. */
-    private int kickedSleep;
-    /** Starts at random so a restarted end never repeats the number its predecessor was last kicked for. */
-    private int sleepNumber = java.util.concurrent.ThreadLocalRandom.current().nextInt();
+    /** This end's half of the wake-up protocol: its need-wake-up flag, its kicks, its sleeps. */
+    final Wakeup wakeup;
 
     // Counters: written by this end's thread only, read by anyone (a statistic, not a protocol word).
     long records;
     long bytes;
     long idles;
-    long sleeps;
-    long kicksSent;
-    long kicksSuppressed;
-    long kickFailures;
 
     RingEnd(SharedRing ring, RingConfig config, Runnable release) {
         this.ring = ring;
@@ -43,6 +35,7 @@ abstract class RingEnd implements AutoCloseable {
         this.maxRecordLength = config.maxRecordLength();
         this.lapPrefix = config.lapPrefix();
         this.release = release;
+        this.wakeup = new Wakeup(this, ring, this instanceof RingProducer);
     }
 
     /** Names this end in messages, and gives it a way to tell whether the peer is attached. */
@@ -72,92 +65,19 @@ abstract class RingEnd implements AutoCloseable {
     }
 
     /**
-     * Wakes the peer through {@code doorbell} when it sleeps. From now on every publication of this
-     * end's position is followed by a full fence and a read of the peer's need-wake-up flag.
+     * Wakes the peer through {@code notifier} when it sleeps (its kicking side is used). From now on
+     * every publication of this end's position is followed by a full fence and a read of the peer's
+     * need-wake-up flag, unless the notifier is a polling one ({@link Notifier#kicks()} false).
      */
-    public void wakePeerWith(Kicker doorbell) {
-        this.peerDoorbell = doorbell;
+    public void wakePeerWith(Notifier notifier) {
+        wakeup.wakePeerWith(notifier);
     }
 
-    /**
-     * After this end published its position: kick the peer if it announced a sleep we have not
-     * kicked yet. The flag holds the number of the peer's sleep, so one kick serves one sleep
-     * however many publications happen before the peer wakes and clears it.
-     */
-    final void wakePeer() {
-        int sleep = sleepingPeer();
-        if (sleep != 0) {
-            kickedSleep = sleep;
-            kicksSent++;
-            if (!peerDoorbell.kick()) {
-                kickFailures++;
-            }
-        } else {
-            kicksSuppressed++;
-        }
-    }
-
-    /**
-     * The waker's side of the wake-up protocol, after a publication: Fence, ReadNeedsWakeup. Returns
-     * the number of the peer's sleep when it sleeps and was not kicked for that sleep yet, else 0.
-     */
-    final int sleepingPeer() {
-        ring.fence();
-        int sleep = peerNeedsWakeup();
-        return sleep != 0 && sleep != kickedSleep ? sleep : 0;
-    }
-
-    /** The value to put in our need-wake-up flag for our next sleep: never 0, never the last one. */
-    final int nextSleepNumber() {
-        sleepNumber = sleepNumber == -1 ? 1 : sleepNumber + 1;
-        return sleepNumber;
-    }
-
-    /** The peer's need-wake-up flag. */
-    abstract int peerNeedsWakeup();
-
-    /**
-     * The sleeper's side of the wake-up protocol: SetNeedsWakeup, Fence, re-check. True when there
-     * is still nothing to do, so sleeping is safe; false (flag withdrawn) when work arrived.
-     */
-    final boolean prepareToSleep() {
-        try {
-            announceSleep();
-            ring.fence();
-            if (hasWork()) {
-                finishSleep();
-                return false;
-            }
-            return true;
-        } catch (InternalError e) {
-            throw mappingFault(e);
-        }
-    }
-
-    /** Clears our need-wake-up flag after a sleep: {@link #finishSleep}, with a mapping fault turned into poison. */
-    final void endSleep() {
-        try {
-            finishSleep();
-        } catch (InternalError e) {
-            throw mappingFault(e);
-        }
-    }
-
-    /** SetNeedsWakeup: writes our next sleep number into our need-wake-up flag. */
-    abstract void announceSleep();
-
-    /** The re-check after the fence: re-reads the peer's position; true when there is work. */
+    /** The re-check after the fence (Recheck): re-reads the peer's position; true when there is work. */
     abstract boolean hasWork();
-
-    /** Clears our need-wake-up flag after a sleep (or a re-check that found work). */
-    abstract void finishSleep();
 
     final void countIdle() {
         idles++;
-    }
-
-    final void countSleep() {
-        sleeps++;
     }
 
     final PeerTimeoutException timeout(String what, long timeoutNanos) {
@@ -182,24 +102,24 @@ abstract class RingEnd implements AutoCloseable {
         return idles;
     }
 
-    /** Times this end slept on its doorbell. */
+    /** Times this end slept on its notifier (announced a sleep and found nothing on the re-check). */
     public long sleeps() {
-        return sleeps;
+        return wakeup.sleeps;
     }
 
     /** Publications after which the sleeping peer was kicked. */
     public long kicksSent() {
-        return kicksSent;
+        return wakeup.kicksSent;
     }
 
     /** Publications after which no kick was needed because the peer was awake. */
     public long kicksSuppressed() {
-        return kicksSuppressed;
+        return wakeup.kicksSuppressed;
     }
 
-    /** Kicks that could not be delivered (the peer's doorbell was gone). */
+    /** Kicks that could not be delivered (the peer's notifier was gone). */
     public long kickFailures() {
-        return kickFailures;
+        return wakeup.kickFailures;
     }
 
     /** The largest payload this ring accepts. */

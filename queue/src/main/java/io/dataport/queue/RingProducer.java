@@ -326,26 +326,11 @@ public final class RingProducer extends RingEnd {
         return record;
     }
 
-    @Override
-    int peerNeedsWakeup() {
-        return ring.readConsumerNeedsWakeup();
-    }
-
-    @Override
-    void announceSleep() {
-        ring.writeProducerNeedsWakeup(nextSleepNumber());
-    }
-
     /** Re-check for room for the record a blocked {@link #claim} waits to fit. */
     @Override
     boolean hasWork() {
         refreshConsumerPosition();
         return tail + needed(waitingFor) - cachedConsumerPosition <= capacity;
-    }
-
-    @Override
-    void finishSleep() {
-        ring.writeProducerNeedsWakeup(0);
     }
 
     private boolean hasRoom(int needed) {
@@ -403,9 +388,7 @@ public final class RingProducer extends RingEnd {
                     throw lostOrCorrupt("the producer position word changed under us");
                 }
                 publishedTail = tail;
-                if (peerDoorbell != null) {
-                    wakePeer();
-                }
+                wakeup.afterPublish();
             } catch (InternalError e) {
                 throw mappingFault(e);
             }

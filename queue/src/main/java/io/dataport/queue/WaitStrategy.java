@@ -11,12 +11,11 @@ import java.util.concurrent.locks.LockSupport;
  *   <li>{@link #yielding()}: {@link Thread#yield()} each time.</li>
  *   <li>{@link #backoff()}: spin (10 µs), then yield (to 100 µs), then park for growing times
  *       (1 µs doubling to 1 ms).</li>
- *   <li>{@link #blocking(Doorbell)}: the back-off for 2 ms, then sleep on a doorbell until the peer kicks it.
- *       Sleeping follows the wake-up protocol of {@code spec/DataportWakeup.tla}: set the need-wake-up
- *       flag, full fence, re-check the ring, and sleep only if there is still nothing to do. The
- *       peer publishes, full fence, reads the flag and kicks only if it is set; so either the sleeper's
- *       re-check sees the peer's publication or the peer sees the flag: no wake-up is lost. The peer
- *       must have been given a {@link Kicker} for this doorbell.</li>
+ *   <li>{@link #blocking(Notifier)}: the back-off for 2 ms, then sleep on a {@link Notifier} until the
+ *       peer kicks it (or, for a polling notifier, until its bounded park ends). Sleeping follows the
+ *       wake-up protocol ({@code Wakeup}: set the need-wake-up flag, full fence, re-check the ring,
+ *       sleep only if there is still nothing to do), so no wake-up is lost. The peer must kick this
+ *       notifier: give it the kicking side ({@link RingEnd#wakePeerWith}).</li>
  * </ul>
  */
 public abstract class WaitStrategy {
@@ -32,11 +31,11 @@ public abstract class WaitStrategy {
     /** When the current idle streak began, and how many parks it took so far. */
     long idleSince;
     int parks;
-    /** The doorbell a blocking strategy sleeps on; null for the others. */
-    final Doorbell doorbell;
+    /** The notifier a blocking strategy sleeps on; null for the others. */
+    final Notifier notifier;
 
-    WaitStrategy(Doorbell doorbell) {
-        this.doorbell = doorbell;
+    WaitStrategy(Notifier notifier) {
+        this.notifier = notifier;
     }
 
     public static WaitStrategy busySpin() {
@@ -64,24 +63,21 @@ public abstract class WaitStrategy {
             @Override
             void idle(RingEnd end, long deadlineNanos) {
                 end.countIdle();
-                backOff(deadlineNanos); // never over: without a doorbell it parks on
+                backOff(deadlineNanos); // never over: without a notifier it parks on
             }
         };
     }
 
-    public static WaitStrategy blocking(Doorbell doorbell) {
-        return new WaitStrategy(doorbell) {
+    /** Backs off for 2 ms, then sleeps on {@code notifier} following the wake-up protocol. */
+    public static WaitStrategy blocking(Notifier notifier) {
+        java.util.Objects.requireNonNull(notifier, "notifier");
+        return new WaitStrategy(notifier) {
             @Override
             void idle(RingEnd end, long deadlineNanos) {
                 end.countIdle();
-                if (backOff(deadlineNanos)) {
-                    return;
+                if (!backOff(deadlineNanos)) {
+                    Wakeup.sleep(end, notifier, deadlineNanos);
                 }
-                if (end.prepareToSleep()) {
-                    end.countSleep();
-                    doorbell.await(Math.max(0, deadlineNanos - System.nanoTime()));
-                }
-                end.endSleep();
             }
         };
     }
@@ -93,46 +89,17 @@ public abstract class WaitStrategy {
      * For one thread serving several consumers (a mesh node's inbound rings): call after a round
      * over all of them found no record. The spinning strategies wait as for one ring; the blocking
      * strategy announces a sleep on every ring, fences once, re-checks every ring and sleeps on its
-     * doorbell only if all are still empty, so a record published to any of them is never missed.
-     * The producers of all these rings must kick this strategy's doorbell.
+     * notifier only if all are still empty, so a record published to any of them is never missed.
+     * The producers of all these rings must kick this strategy's notifier.
      */
     public void idle(RingConsumer[] group, long deadlineNanos) {
         for (RingConsumer consumer : group) {
             consumer.countIdle();
         }
-        if (backOff(deadlineNanos) || doorbell == null) {
+        if (backOff(deadlineNanos) || notifier == null) {
             return;
         }
-        try {
-            sleepOnGroup(group, deadlineNanos);
-        } catch (InternalError e) {
-            if (!RingEnd.isMappingFault(e)) {
-                throw e;
-            }
-            // Which ring faulted is unknown here; its next poll faults again and poisons that end.
-            throw new RingCorruptedException("ring corrupted: " + RingEnd.MAPPING_FAULT + " (one of "
-                    + group.length + " rings)", e);
-        }
-    }
-
-    private void sleepOnGroup(RingConsumer[] group, long deadlineNanos) {
-        for (RingConsumer consumer : group) {
-            consumer.announceSleep();
-        }
-        group[0].ring.fence();
-        boolean work = false;
-        for (RingConsumer consumer : group) {
-            work |= consumer.hasWork();
-        }
-        if (!work) {
-            for (RingConsumer consumer : group) {
-                consumer.countSleep();
-            }
-            doorbell.await(Math.max(0, deadlineNanos - System.nanoTime()));
-        }
-        for (RingConsumer consumer : group) {
-            consumer.finishSleep();
-        }
+        Wakeup.sleep(group, notifier, deadlineNanos);
     }
 
     /** Call after an attempt that did work: the next idle streak starts from the beginning. */
@@ -143,7 +110,7 @@ public abstract class WaitStrategy {
     /**
      * One step of the back-off: spin for the first 10 µs of the idle streak, then yield until
      * 100 µs, then park for growing times (1 µs doubling to 1 ms) until 2 ms. Returns false, doing
-     * nothing, once the back-off is over: the blocking strategy then sleeps; the back-off strategy
+     * nothing, once the back-off is over: the blocking strategy then sleeps on its notifier; the back-off strategy
      * goes on parking for 1 ms at a time.
      */
     final boolean backOff(long deadlineNanos) {
@@ -157,7 +124,7 @@ public abstract class WaitStrategy {
             Thread.onSpinWait();
         } else if (idle < YIELD_NANOS) {
             Thread.yield();
-        } else if (idle < PARK_NANOS || doorbell == null) {
+        } else if (idle < PARK_NANOS || notifier == null) {
             long park = Math.min(MAX_PARK_NANOS, 1000L << Math.min(parks++, 10));
             LockSupport.parkNanos(Math.max(0, Math.min(park, deadlineNanos - now)));
         } else {

@@ -145,20 +145,20 @@ class RingEndsTest {
     @Test
     void wakeUpFlagsAnnounceAndWithdrawEachSleep() {
         TestRing ring = new TestRing(1024, 256);
-        assertEquals(0, ring.producer.peerNeedsWakeup());
-        ring.consumer.announceSleep();
-        int first = ring.producer.peerNeedsWakeup();
+        assertEquals(0, ring.producer.ring.readConsumerNeedsWakeup());
+        ring.consumer.wakeup.setNeedsWakeup();
+        int first = ring.producer.ring.readConsumerNeedsWakeup();
         assertNotEquals(0, first, "the consumer's sleep number is in its flag");
-        ring.consumer.finishSleep();
-        assertEquals(0, ring.producer.peerNeedsWakeup());
-        ring.consumer.announceSleep();
-        assertNotEquals(first, ring.producer.peerNeedsWakeup(), "each sleep has a new number");
+        ring.consumer.wakeup.clearNeedsWakeup();
+        assertEquals(0, ring.producer.ring.readConsumerNeedsWakeup());
+        ring.consumer.wakeup.setNeedsWakeup();
+        assertNotEquals(first, ring.producer.ring.readConsumerNeedsWakeup(), "each sleep has a new number");
 
-        assertEquals(0, ring.consumer.peerNeedsWakeup());
-        ring.producer.announceSleep();
-        assertNotEquals(0, ring.consumer.peerNeedsWakeup());
-        ring.producer.finishSleep();
-        assertEquals(0, ring.consumer.peerNeedsWakeup());
+        assertEquals(0, ring.consumer.ring.readProducerNeedsWakeup());
+        ring.producer.wakeup.setNeedsWakeup();
+        assertNotEquals(0, ring.consumer.ring.readProducerNeedsWakeup());
+        ring.producer.wakeup.clearNeedsWakeup();
+        assertEquals(0, ring.consumer.ring.readProducerNeedsWakeup());
     }
 
     @Test
@@ -174,15 +174,15 @@ class RingEndsTest {
             ring.producer.offer(new byte[8]);                  // the consumer is awake: no kick
             assertEquals(0, ring.producer.kicksSent());
             assertEquals(1, ring.producer.kicksSuppressed());
-            ring.consumer.announceSleep();                     // it goes to sleep
+            ring.consumer.wakeup.setNeedsWakeup();                     // it goes to sleep
             ring.producer.offer(new byte[8]);
             ring.producer.offer(new byte[8]);
             assertEquals(1, ring.producer.kicksSent(), "one kick for one sleep, however many publications");
             assertEquals(2, ring.producer.kicksSuppressed());
             assertTrue(consumerBell.await(HOUR), "the kick arrived");
-            ring.consumer.finishSleep();
+            ring.consumer.wakeup.clearNeedsWakeup();
 
-            ring.producer.announceSleep();                     // the producer sleeps, waiting for room
+            ring.producer.wakeup.setNeedsWakeup();                     // the producer sleeps, waiting for room
             assertEquals(3, ring.consumer.poll(r -> { }, 10));
             assertEquals(1, ring.consumer.kicksSent());
             assertTrue(producerBell.await(HOUR), "the consumer's publication kicked the producer");
@@ -194,10 +194,10 @@ class RingEndsTest {
     }
 
     @Test
-    void withoutADoorbellNothingIsKickedOrCounted() {
+    void withoutANotifierNothingIsKickedOrCounted() {
         TestRing ring = new TestRing(1024, 256);
-        ring.consumer.announceSleep();
-        ring.producer.announceSleep();
+        ring.consumer.wakeup.setNeedsWakeup();
+        ring.producer.wakeup.setNeedsWakeup();
         ring.producer.offer(new byte[8]);
         assertEquals(1, ring.consumer.poll(r -> { }, 10));
         assertEquals(0, ring.producer.kicksSent() + ring.producer.kicksSuppressed());
@@ -454,7 +454,7 @@ class RingEndsTest {
         assertMappingFault(ring.consumer, () -> ring.consumer.poll(r -> { }, 1));
 
         faultAt[0] = "writeConsumerNeedsWakeup";
-        assertMappingFault(fourth.consumer, fourth.consumer::prepareToSleep);
+        assertMappingFault(fourth.consumer, fourth.consumer.wakeup::prepareToSleep);
     }
 
     private static void assertMappingFault(RingEnd end, org.junit.jupiter.api.function.Executable call) {

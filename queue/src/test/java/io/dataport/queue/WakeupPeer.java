@@ -74,7 +74,7 @@ public final class WakeupPeer {
     private static void awaitConsumerSleep(RingProducer producer) {
         long deadline = System.nanoTime() + 60_000_000_000L;
         int flag;
-        while ((flag = producer.peerNeedsWakeup()) == 0 || flag == lastAnnounced) {
+        while ((flag = producer.ring.readConsumerNeedsWakeup()) == 0 || flag == lastAnnounced) {
             if (System.nanoTime() - deadline > 0) {
                 throw new IllegalStateException("hung: the consumer announced no sleep within 60 s");
             }

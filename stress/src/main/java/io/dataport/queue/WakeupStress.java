@@ -12,8 +12,8 @@ import org.openjdk.jcstress.infra.results.II_Result;
 
 /**
  * The wake-up protocol (Dekker): the consumer runs the real sleeper's side
- * ({@link RingEnd#prepareToSleep}: SetNeedsWakeup, Fence, re-check the producer position) while the
- * producer publishes a record and runs the real waker's side ({@link RingEnd#sleepingPeer}: Fence,
+ * ({@link Wakeup#prepareToSleep}: SetNeedsWakeup, Fence, re-check the producer position) while the
+ * producer publishes a record and runs the real waker's side ({@link Wakeup#readNeedsWakeup}: Fence,
  * ReadNeedsWakeup). "The consumer goes to sleep and the producer sees no sleeper" is a lost
  * wake-up: FORBIDDEN.
  */
@@ -30,12 +30,12 @@ public class WakeupStress {
         }
 
         int sleeper() {
-            return ring.consumer.prepareToSleep() ? 1 : 0;
+            return ring.consumer.wakeup.prepareToSleep() ? 1 : 0;
         }
 
         int waker() {
             ring.producer.offer(PAYLOAD);
-            return ring.producer.sleepingPeer() != 0 ? 1 : 0;
+            return ring.producer.wakeup.readNeedsWakeup() != 0 ? 1 : 0;
         }
     }
 
