@@ -27,15 +27,17 @@ import java.util.Objects;
  * @param dir             the directory holding the mesh's region files and doorbells
  * @param nodes           node ids are {@code 0 .. nodes - 1}
  * @param name            the mesh's name (with {@code nodes}, it makes the tag)
- * @param ringCapacity    bytes of each link's ring (a power of two, at least 4096: rings in a region start on pages)
+ * @param ringCapacity    bytes of each link's ring (a power of two, at least {@link #MIN_RING_CAPACITY})
  * @param maxPacketLength the largest packet a node may send (the ring record adds an 8-byte mesh header)
  * @param batchLimit      the most packets taken from one inbound link per receive round
  * @param sendTimeoutNanos how long {@link Node#send(int, byte[])} waits for room before it fails
  * @param leaseTimeoutNanos how long a role's holder must have stopped beating before this node takes
  *                        the role over ({@link RegionOptions#withLeaseTimeout}); default 10 s
+ * @param notifier        how a node with nothing to receive is woken: {@link Notify#SOCKET} (a Unix-socket
+ *                        doorbell, one kernel) or {@link Notify#POLL} (bounded polling, works between VMs)
  */
 public record MeshConfig(Path dir, int nodes, String name, int ringCapacity, int maxPacketLength,
-                         int batchLimit, long sendTimeoutNanos, long leaseTimeoutNanos) {
+                         int batchLimit, long sendTimeoutNanos, long leaseTimeoutNanos, Notify notifier) {
     public static final int DEFAULT_NODES = 3;
     public static final String DEFAULT_NAME = "dataport";
     public static final int DEFAULT_RING_CAPACITY = 4 << 20;
@@ -54,6 +56,7 @@ public record MeshConfig(Path dir, int nodes, String name, int ringCapacity, int
     public MeshConfig {
         Objects.requireNonNull(dir, "dir");
         Objects.requireNonNull(name, "name");
+        Objects.requireNonNull(notifier, "notifier");
         if (nodes < 2 || nodes > MAX_NODES) {
             throw new MeshException("a mesh has 2 to " + MAX_NODES + " nodes, not " + nodes);
         }
@@ -89,48 +92,48 @@ public record MeshConfig(Path dir, int nodes, String name, int ringCapacity, int
     public static MeshConfig defaults(Path dir) {
         return new MeshConfig(dir, DEFAULT_NODES, DEFAULT_NAME, DEFAULT_RING_CAPACITY,
                 DEFAULT_MAX_PACKET_LENGTH, DEFAULT_BATCH_LIMIT, DEFAULT_SEND_TIMEOUT_NANOS,
-                DEFAULT_LEASE_TIMEOUT_NANOS);
+                DEFAULT_LEASE_TIMEOUT_NANOS, Notify.SOCKET);
     }
 
     public MeshConfig withDir(Path value) {
         return new MeshConfig(value, nodes, name, ringCapacity, maxPacketLength, batchLimit,
-                sendTimeoutNanos, leaseTimeoutNanos);
+                sendTimeoutNanos, leaseTimeoutNanos, notifier);
     }
 
     public MeshConfig withNodes(int value) {
         return new MeshConfig(dir, value, name, ringCapacity, maxPacketLength, batchLimit,
-                sendTimeoutNanos, leaseTimeoutNanos);
+                sendTimeoutNanos, leaseTimeoutNanos, notifier);
     }
 
     public MeshConfig withName(String value) {
         return new MeshConfig(dir, nodes, value, ringCapacity, maxPacketLength, batchLimit,
-                sendTimeoutNanos, leaseTimeoutNanos);
+                sendTimeoutNanos, leaseTimeoutNanos, notifier);
     }
 
     public MeshConfig withRingCapacity(int value) {
         return new MeshConfig(dir, nodes, name, value, maxPacketLength, batchLimit,
-                sendTimeoutNanos, leaseTimeoutNanos);
+                sendTimeoutNanos, leaseTimeoutNanos, notifier);
     }
 
     public MeshConfig withMaxPacketLength(int value) {
         return new MeshConfig(dir, nodes, name, ringCapacity, value, batchLimit,
-                sendTimeoutNanos, leaseTimeoutNanos);
+                sendTimeoutNanos, leaseTimeoutNanos, notifier);
     }
 
     /** Both sizes at once (each alone may be refused against the other's old value). */
     public MeshConfig withSizes(int ringCapacity, int maxPacketLength) {
         return new MeshConfig(dir, nodes, name, ringCapacity, maxPacketLength, batchLimit,
-                sendTimeoutNanos, leaseTimeoutNanos);
+                sendTimeoutNanos, leaseTimeoutNanos, notifier);
     }
 
     public MeshConfig withBatchLimit(int value) {
         return new MeshConfig(dir, nodes, name, ringCapacity, maxPacketLength, value,
-                sendTimeoutNanos, leaseTimeoutNanos);
+                sendTimeoutNanos, leaseTimeoutNanos, notifier);
     }
 
     public MeshConfig withSendTimeoutNanos(long value) {
         return new MeshConfig(dir, nodes, name, ringCapacity, maxPacketLength, batchLimit, value,
-                leaseTimeoutNanos);
+                leaseTimeoutNanos, notifier);
     }
 
     /**
@@ -139,7 +142,43 @@ public record MeshConfig(Path dir, int nodes, String name, int ringCapacity, int
      */
     public MeshConfig withLeaseTimeout(Duration value) {
         return new MeshConfig(dir, nodes, name, ringCapacity, maxPacketLength, batchLimit, sendTimeoutNanos,
-                value.toNanos());
+                value.toNanos(), notifier);
+    }
+
+    /** How a node that has nothing to receive is woken ({@link Notify}); every node of a mesh must use the same. */
+    public MeshConfig withNotify(Notify value) {
+        return new MeshConfig(dir, nodes, name, ringCapacity, maxPacketLength, batchLimit, sendTimeoutNanos,
+                leaseTimeoutNanos, value);
+    }
+
+    /**
+     * How a node's receive thread, asleep on all its inbound rings, is woken when a peer sends
+     * (the wake-up protocol is the same for both, {@code docs/mesh.md}, "Wake-ups").
+     */
+    public enum Notify {
+        /** A Unix-domain socket doorbell per node ({@link #doorbellFile}): one kernel only; the default. */
+        SOCKET,
+        /**
+         * No signal: the sleeping node re-checks its rings at least every
+         * {@link io.dataport.queue.Notifier#DEFAULT_POLL_NANOS} (a bounded back-off). Needs nothing but
+         * the regions, so it works between virtual machines.
+         */
+        POLL;
+
+        /** The option's value: {@code socket} or {@code poll}. */
+        public String label() {
+            return name().toLowerCase(java.util.Locale.ROOT);
+        }
+
+        /** Parses {@code socket} or {@code poll}; anything else is a one-line error naming the choices. */
+        public static Notify parse(String text) {
+            for (Notify n : values()) {
+                if (n.label().equals(text)) {
+                    return n;
+                }
+            }
+            throw new MeshException("unknown notifier '" + text + "': use socket (one host) or poll (between VMs)");
+        }
     }
 
     /** The smallest ring that carries packets of {@code maxPacketLength} bytes. */
@@ -207,7 +246,8 @@ public record MeshConfig(Path dir, int nodes, String name, int ringCapacity, int
     /** A one-line description for logs: name, nodes, sizes, directory. */
     public String describe() {
         return "mesh '" + name + "' of " + nodes + " nodes in " + dir + " (one region per pair, rings of "
-                + ringCapacity + " bytes, packets up to " + maxPacketLength + " bytes)";
+                + ringCapacity + " bytes, packets up to " + maxPacketLength + " bytes, " + notifier.label()
+                + " notifier)";
     }
 
     private static boolean isPowerOfTwo(long value) {

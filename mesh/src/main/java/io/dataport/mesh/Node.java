@@ -3,6 +3,7 @@ package io.dataport.mesh;
 import io.dataport.queue.ClaimedRecord;
 import io.dataport.queue.DataportException;
 import io.dataport.queue.Doorbell;
+import io.dataport.queue.Notifier;
 import io.dataport.queue.Kicker;
 import io.dataport.queue.PeerTimeoutException;
 import io.dataport.queue.RecordHandler;
@@ -31,12 +32,12 @@ import java.util.concurrent.locks.ReentrantLock;
  * One region per pair of nodes: nodes {@code a < b} share {@code pair-a-b.region}, a
  * {@link Region} holding one ring per direction (ring 0: {@code a -> b}, ring 1: {@code b -> a};
  * {@link MeshConfig#regionGeometry}). Node {@code a} is the only producer of the ring to {@code b}
- * and the only consumer of the ring from {@code b}; node {@code b} sleeps on its doorbell
- * {@code node-b.bell}. Each role is held by a lease in the region's shared memory, kept alive by
+ * and the only consumer of the ring from {@code b}; node {@code b} sleeps on its notifier (with
+ * {@link MeshConfig.Notify#SOCKET}, its doorbell {@code node-b.bell}). Each role is held by a lease in the region's shared memory, kept alive by
  * the library's keeper thread. See {@link MeshConfig#regionFile} and {@code docs/mesh.md}.
  *
  * <h2>Joining</h2>
- * {@link #join} binds the node's doorbell, then for each peer creates the pair's region file if it
+ * {@link #join} binds the node's doorbell (socket notifier only), then for each peer creates the pair's region file if it
  * is missing (mode 0600, appearing under its name only once fully sized), opens it with the pair's
  * geometry (whichever of the two nodes comes first formats it; a formatted region is never
  * rewritten, so a live ring is never clobbered) and claims its two roles. A region of another mesh
@@ -63,9 +64,13 @@ import java.util.concurrent.locks.ReentrantLock;
  * One thread calls {@link #poll} in a loop and {@link #idle} when it returned 0. A round takes up
  * to {@code batchLimit} packets from each inbound link in turn (starting one link further each
  * round), so a busy peer cannot starve another. When every inbound ring stays empty the node backs
- * off and then sleeps on its one doorbell: it announces the sleep on every inbound ring, fences,
- * re-checks all of them, and sleeps only if all are still empty; a sender that publishes into a ring
- * whose receiver announced a sleep rings the doorbell (a kick), otherwise the kick is suppressed.
+ * off and then sleeps on its one notifier: it announces the sleep on every inbound ring, fences,
+ * re-checks all of them, and sleeps only if all are still empty (the library's wake-up protocol,
+ * {@code WaitStrategy.idle(RingConsumer[], long)}). With the socket notifier a sender that publishes
+ * into a ring whose receiver announced a sleep rings its doorbell (a kick), otherwise the kick is
+ * suppressed; with the polling notifier nobody kicks and the sleep ends by itself within
+ * {@link io.dataport.queue.Notifier#DEFAULT_POLL_NANOS}. A sender waiting for room backs off
+ * (spin, yield, park up to 1 ms; decision 0403): it polls, with either notifier.
  * The receiver acknowledges (publishes its ring position) once per batch, after its handler ran.
  */
 public final class Node implements AutoCloseable {
@@ -75,7 +80,8 @@ public final class Node implements AutoCloseable {
     private final MeshConfig config;
     private final int id;
     private final int holder;
-    private final Doorbell doorbell;
+    /** What the receive thread sleeps on: the node's doorbell, or a polling notifier. */
+    private final Notifier waiting;
     private final Region[] regions;
     private final Outbound[] outbound;
     private final Inbound[] inbound;
@@ -88,12 +94,12 @@ public final class Node implements AutoCloseable {
     private int nextStart;
     private volatile boolean closed;
 
-    private Node(MeshConfig config, int id, int holder, Doorbell doorbell, Region[] regions, Outbound[] outbound,
+    private Node(MeshConfig config, int id, int holder, Notifier waiting, Region[] regions, Outbound[] outbound,
                  Inbound[] inboundByPeer) {
         this.config = config;
         this.id = id;
         this.holder = holder;
-        this.doorbell = doorbell;
+        this.waiting = waiting;
         this.regions = regions;
         this.outbound = outbound;
         this.inboundByPeer = inboundByPeer;
@@ -109,7 +115,7 @@ public final class Node implements AutoCloseable {
             inbound[i].node = this;
             group[i] = inbound[i].consumer;
         }
-        this.idleStrategy = WaitStrategy.blocking(doorbell);
+        this.idleStrategy = WaitStrategy.blocking(waiting);
         this.batchLimit = config.batchLimit();
     }
 
@@ -128,8 +134,8 @@ public final class Node implements AutoCloseable {
         RegionOptions options = config.regionOptions();
         List<AutoCloseable> opened = new ArrayList<>();
         try {
-            Doorbell doorbell = bindDoorbell(config, id);
-            opened.add(doorbell);
+            Notifier waiting = config.notifier() == MeshConfig.Notify.SOCKET ? bindDoorbell(config, id) : Notifier.polling();
+            opened.add(waiting);
             Region[] regions = new Region[config.nodes()];
             List<Claim> claims = new ArrayList<>();
             for (int peer = 0; peer < config.nodes(); peer++) {
@@ -149,7 +155,8 @@ public final class Node implements AutoCloseable {
             for (Claim claim : claims) {
                 if (claim.producer) {
                     outbound[claim.peer] = new Outbound(id, claim.peer, claim.where(), (RingProducer) claim.end,
-                            config.doorbellFile(claim.peer));
+                            config.notifier() == MeshConfig.Notify.SOCKET ? config.doorbellFile(claim.peer) : null,
+                            claim.region, claim.index);
                 } else {
                     inbound[claim.peer] = new Inbound(claim.peer, claim.where(), (RingConsumer) claim.end);
                 }
@@ -162,7 +169,7 @@ public final class Node implements AutoCloseable {
                     }
                 }
             }
-            return new Node(config, id, options.holder(), doorbell, regions, outbound, inbound);
+            return new Node(config, id, options.holder(), waiting, regions, outbound, inbound);
         } catch (RuntimeException e) {
             for (int i = opened.size() - 1; i >= 0; i--) {
                 closeQuietly(opened.get(i));
@@ -488,7 +495,7 @@ public final class Node implements AutoCloseable {
         checkOpen();
         long now = System.nanoTime();
         for (Outbound link : outbound) {
-            if (link != null && link.kicker == null && link.lock.tryLock()) {
+            if (link != null && link.peerDoorbell != null && link.kicker == null && link.lock.tryLock()) {
                 try {
                     link.connectKicker(now);
                 } finally {
@@ -535,9 +542,16 @@ public final class Node implements AutoCloseable {
         return holder;
     }
 
-    /** Whether {@code peer}'s doorbell answered us: it has joined and this node can wake it. */
+    /**
+     * Whether {@code peer} has joined: with the socket notifier, its doorbell answered us (so this
+     * node can wake it); with the polling notifier, the consumer role of our ring to it is held.
+     */
     public boolean connectedTo(int peer) {
-        return outbound(peer).kicker != null;
+        Outbound link = outbound(peer);
+        if (link.peerDoorbell != null) {
+            return link.kicker != null;
+        }
+        return link.region.status(link.ringIndex).consumerHolder() != 0;
     }
 
     private void checkOpen() {
@@ -574,7 +588,7 @@ public final class Node implements AutoCloseable {
                 closeQuietly(region);
             }
         }
-        doorbell.close();
+        waiting.close();
     }
 
     private static void closeQuietly(AutoCloseable closeable) {
@@ -596,7 +610,10 @@ public final class Node implements AutoCloseable {
         final int peer;
         final String ring;
         final RingProducer producer;
+        /** The peer's doorbell (socket notifier), or null (polling: nobody is kicked). */
         final Path peerDoorbell;
+        final Region region;
+        final int ringIndex;
         final ReentrantLock lock = new ReentrantLock();
         final WaitStrategy backoff = WaitStrategy.backoff();
         final OutgoingPacket outgoing = new OutgoingPacket();
@@ -606,12 +623,15 @@ public final class Node implements AutoCloseable {
         long bytes;
         long fullEvents;
 
-        Outbound(int from, int peer, String ring, RingProducer producer, Path peerDoorbell) {
+        Outbound(int from, int peer, String ring, RingProducer producer, Path peerDoorbell, Region region,
+                 int ringIndex) {
             this.from = from;
             this.peer = peer;
             this.ring = ring;
             this.producer = producer;
             this.peerDoorbell = peerDoorbell;
+            this.region = region;
+            this.ringIndex = ringIndex;
         }
 
         /**
@@ -620,7 +640,7 @@ public final class Node implements AutoCloseable {
          * publication made before we could wake it.
          */
         void connectKicker(long now) {
-            if (kicker != null || now - nextKickerAttempt < 0) {
+            if (kicker != null || peerDoorbell == null || now - nextKickerAttempt < 0) {
                 return;
             }
             nextKickerAttempt = now + KICKER_RETRY_NANOS;

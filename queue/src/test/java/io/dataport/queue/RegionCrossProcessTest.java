@@ -369,4 +369,66 @@ class RegionCrossProcessTest {
         b.putLong(length - 8, crc.getValue());
         return length;
     }
+
+    /**
+     * Issue 15's "done when": a producer and a consumer in two processes that share only a region
+     * (no socket, no other file) block and wake each other in both directions with the polling
+     * notifier, and no wake-up is lost. Both directions are forced by events: the producer sends
+     * each of 20 bursts only after the consumer announced a new sleep (it slept waiting for
+     * records); then the consumer stops at 10 points, each further than one ring ahead, until the
+     * producer's need-wake-up flag shows it asleep waiting for room. A lost wake-up would leave a
+     * side asleep until its 60 s timeout ({@link PeerTimeoutException}); every record must arrive,
+     * in order, with both sides' sleep counters showing the sleeps and nobody kicking.
+     */
+    @Test
+    void producerAndConsumerSharingOnlyARegionWakeEachOtherByPolling() throws Exception {
+        Path file = formatted();
+        int bursts = 20;
+        int burst = 10;
+        int pauses = 10;
+        int apart = 4000; // 4000 records of 24 bytes: more than one 64 KiB ring between two pauses
+        long total = (long) bursts * burst + (pauses + 1L) * apart;
+        Notifier notifier = Notifier.polling();
+        WaitStrategy wait = WaitStrategy.blocking(notifier);
+        try (Region region = Region.open(file, PAIR, RegionTest.quiet(3)); RingConsumer c = region.attachConsumer(0)) {
+            c.wakePeerWith(notifier);
+            Peer producer = start("poll-produce", file.toString(), "1", Integer.toString(bursts),
+                    Integer.toString(burst), Long.toString((pauses + 1L) * apart));
+            producer.await("attached");
+            long[] next = {0};
+            long pausedAt = bursts * burst;
+            int producerSleepsSeen = 0;
+            while (next[0] < total) {
+                if (next[0] > bursts * burst && next[0] == pausedAt + apart) {
+                    pausedAt = next[0];
+                    long giveUp = System.nanoTime() + HUNG * 1_000_000_000L;
+                    while (c.ring.readProducerNeedsWakeup() == 0) { // an event: the producer sleeps for room
+                        assertTrue(System.nanoTime() - giveUp < 0, "hung: the producer never slept for room");
+                        java.util.concurrent.locks.LockSupport.parkNanos(20_000);
+                    }
+                    producerSleepsSeen++;
+                }
+                long stopAt = next[0] < bursts * burst ? total : pausedAt + apart;
+                int limit = (int) Math.min(256, stopAt - next[0]);
+                c.take(r -> {
+                    assertEquals(next[0], r.getLong(0), "records in order, none lost");
+                    assertEquals(~next[0], r.getLong(8));
+                    next[0]++;
+                }, limit, wait, 60_000_000_000L);
+            }
+            String done = producer.await("done");
+            System.out.println("polling both ways: consumer sleeps " + c.sleeps() + ", producer " + done
+                    + ", producer seen asleep for room " + producerSleepsSeen + " times");
+            assertEquals("done " + total, done.substring(0, done.indexOf(" sleeps")));
+            long producerSleeps = Long.parseLong(done.replaceAll(".* sleeps (\\d+) .*", "$1"));
+            assertTrue(c.sleeps() >= bursts, "the consumer slept before each burst: " + c.sleeps());
+            assertEquals(pauses, producerSleepsSeen);
+            assertTrue(producerSleeps >= pauses, "the producer slept for room at each pause: " + producerSleeps);
+            assertEquals(0, c.kicksSent() + c.kicksSuppressed(), "a polling notifier: no fence, no kick");
+            assertTrue(done.endsWith(" kicks 0"), done);
+            try (java.util.stream.Stream<Path> files = java.nio.file.Files.list(dir)) {
+                assertEquals(List.of(file), files.toList(), "nothing but the region: no socket, no other file");
+            }
+        }
+    }
 }

@@ -28,6 +28,8 @@ public final class RegionPeer {
                 case "consume" -> consume(region, Integer.parseInt(args[3]));
                 case "echo" -> echo(region, Long.parseLong(args[3]));
                 case "stall" -> stall(region);
+                case "poll-produce" -> pollProduce(region, Integer.parseInt(args[3]), Integer.parseInt(args[4]),
+                        Long.parseLong(args[5]));
                 default -> throw new IllegalArgumentException(args[0]);
             }
         }
@@ -73,6 +75,49 @@ public final class RegionPeer {
             System.out.println("other " + e);
         }
         System.out.flush();
+    }
+
+    /**
+     * The producer of {@code RegionCrossProcessTest.producerAndConsumerSharingOnlyARegionWakeEachOtherByPolling},
+     * blocking with the polling notifier and nothing else: {@code bursts} bursts of {@code burst}
+     * records, each sent only once the consumer announced a new sleep (its need-wake-up flag holds a
+     * sleep number not seen before: an event, so the consumer sleeps before every burst); then
+     * {@code more} records sent as fast as room allows, so it blocks for room whenever the consumer
+     * pauses. Prints "done N sleeps S kicks K".
+     */
+    private static void pollProduce(Region region, int bursts, int burst, long more) {
+        Notifier notifier = Notifier.polling();
+        WaitStrategy wait = WaitStrategy.blocking(notifier);
+        long hung = 60_000_000_000L;
+        try (RingProducer p = region.attachProducer(0)) {
+            p.wakePeerWith(notifier);
+            System.out.println("attached");
+            System.out.flush();
+            long seq = 0;
+            int seen = 0;
+            for (int b = 0; b < bursts; b++) {
+                long giveUp = System.nanoTime() + hung;
+                int flag;
+                while ((flag = p.ring.readConsumerNeedsWakeup()) == 0 || flag == seen) {
+                    if (System.nanoTime() - giveUp > 0) {
+                        throw new IllegalStateException("hung: the consumer announced no sleep within 60 s");
+                    }
+                    LockSupport.parkNanos(20_000);
+                }
+                seen = flag;
+                for (int i = 0; i < burst; i++) {
+                    p.claim(16, 0, wait, hung).putLong(0, seq).putLong(8, ~seq);
+                    p.commit();
+                    seq++;
+                }
+            }
+            for (long i = 0; i < more; i++) {
+                p.claim(16, 0, wait, hung).putLong(0, seq).putLong(8, ~seq);
+                p.commit();
+                seq++;
+            }
+            System.out.println("done " + seq + " sleeps " + p.sleeps() + " kicks " + p.kicksSent());
+        }
     }
 
     /** Rounds driven by stdin: "go" tries to claim the producer role of ring 0, "release" gives it back. */

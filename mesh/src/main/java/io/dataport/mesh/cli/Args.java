@@ -21,7 +21,7 @@ final class Args {
 
     /** The options every mesh command takes: they describe the mesh. */
     static final Set<String> MESH_OPTIONS = Set.of("-d", "--dir", "-n", "--nodes", "--mesh", "--ring",
-            "--max-packet", "--batch", "--lease-timeout");
+            "--max-packet", "--batch", "--lease-timeout", "--notify");
 
     Args(String command, String[] args, Set<String> withValue, Set<String> flags) {
         this.command = command;
@@ -130,7 +130,19 @@ final class Args {
         return new MeshConfig(Path.of(string("--dir", d.dir().toString())), integer("--nodes", d.nodes()),
                 string("--mesh", d.name()), bytes("--ring", d.ringCapacity()),
                 bytes("--max-packet", d.maxPacketLength()), integer("--batch", d.batchLimit()), d.sendTimeoutNanos(),
-                leaseTimeoutNanos(d.leaseTimeoutNanos()));
+                leaseTimeoutNanos(d.leaseTimeoutNanos()), notify(d.notifier()));
+    }
+
+    /** {@code --notify socket|poll}. */
+    private MeshConfig.Notify notify(MeshConfig.Notify otherwise) {
+        if (!has("--notify")) {
+            return otherwise;
+        }
+        try {
+            return MeshConfig.Notify.parse(string("--notify", ""));
+        } catch (io.dataport.mesh.MeshException e) {
+            throw new UsageException(command + ": " + e.getMessage());
+        }
     }
 
     /** {@code --lease-timeout SECONDS}: more than 0 (a decimal, e.g. 0.5), at most a day. */

@@ -107,6 +107,9 @@ public final class Main {
               --batch N            packets taken from one link per receive round (default 64)
               --lease-timeout S    after a crash, the restarted node takes over its roles once their
                                    leases stood still this long (default 10 s; may differ per node)
+              --notify socket|poll how a node asleep on its inbound rings is woken: a Unix-socket
+                                   doorbell (default; one host) or bounded polling of the regions
+                                   (at most 1 ms late; needs nothing but the shared memory: VMs)
             """;
 
     /** {@code node}: run a node until "quit" (or end of input with --exit-on-eof, or a signal). */
