@@ -218,6 +218,46 @@ class NodeTest {
         }
     }
 
+    /**
+     * With the polling notifier a node needs nothing but its regions: no doorbell file, no kick.
+     * Node 1's receive thread sleeps on all its inbound rings (its sleep counter says so, an event)
+     * with an hour as its idle bound; packets from both peers still arrive, because the polling
+     * notifier ends each sleep within 1 ms and the node re-checks every ring.
+     */
+    @Test
+    void withThePollingNotifierASleepingReceiverWakesWithoutAnyDoorbell() throws Exception {
+        MeshConfig config = config().withNotify(MeshConfig.Notify.POLL);
+        try (Node one = Node.join(config, 1); Node zero = Node.join(config, 0); Node two = Node.join(config, 2)) {
+            try (java.util.stream.Stream<Path> files = Files.list(dir)) {
+                assertEquals(List.of(), files.filter(f -> f.toString().endsWith(".bell")).toList(), "no doorbell");
+            }
+            assertTrue(zero.connectedTo(1), "node 1 holds its consumer role of the ring from node 0");
+            List<String> got = java.util.Collections.synchronizedList(new ArrayList<>());
+            Thread receiver = new Thread(() -> {
+                while (got.size() < 20) {
+                    if (one.poll(p -> got.add(p.from() + ":" + p.seq())) == 0) {
+                        one.idle(3_600_000_000_000L); // an hour: only the notifier's bound ends this sleep
+                    }
+                }
+            });
+            receiver.setDaemon(true);
+            receiver.start();
+            for (int i = 0; i < 10; i++) {
+                long sleeps = one.inboundStats(0).sleeps() + one.inboundStats(2).sleeps();
+                awaitEvent(() -> one.inboundStats(0).sleeps() + one.inboundStats(2).sleeps() > sleeps,
+                        "node 1 went to sleep on both inbound rings");
+                (i % 2 == 0 ? zero : two).send(1, new byte[64]);
+                (i % 2 == 0 ? two : zero).send(1, new byte[64]);
+            }
+            receiver.join(50_000); // a bound that only ends a hung test
+            assertFalse(receiver.isAlive(), "every packet arrived: " + got);
+            assertEquals(20, got.size());
+            assertTrue(one.inboundStats(0).sleeps() >= 10 && one.inboundStats(2).sleeps() >= 10, "slept before each pair");
+            assertEquals(0, zero.outboundStats(1).kicksSent() + zero.outboundStats(1).kicksSuppressed(),
+                    "nobody kicks, nobody fences");
+        }
+    }
+
     @Test
     void zeroCopySendAndReceiveWithBoundsChecks() {
         MeshConfig config = config();

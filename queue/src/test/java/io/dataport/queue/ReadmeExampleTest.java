@@ -17,7 +17,7 @@ import javax.tools.ToolProvider;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** Compiles the README's Java examples (a ring file, a region) against the library and runs them. */
+/** Compiles the README's Java examples (a ring file, a region, wake-ups) against the library and runs them. */
 class ReadmeExampleTest {
 
     @TempDir
@@ -32,6 +32,8 @@ class ReadmeExampleTest {
         assertTrue(block.find(), "the README has a second java block (regions)");
         assertEquals(List.of("19 bytes, format generation 1, producer lease epoch 1"),
                 run("RegionExample", block.group(1)));
+        assertTrue(block.find(), "the README has a third java block (wake-ups)");
+        assertEquals(List.of("10000 records in order"), run("WakeupExample", block.group(1)));
     }
 
     private List<String> run(String className, String code) throws Exception {

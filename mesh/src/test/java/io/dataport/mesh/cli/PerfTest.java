@@ -175,6 +175,9 @@ class PerfTest {
         assertEquals(2, Main.run(new String[] {"node", "--id", "0", "--frobnicate"}, none, o, e));
         assertTrue(err.toString(StandardCharsets.UTF_8).contains("unknown option '--frobnicate'"), err.toString());
         err.reset();
+        assertEquals(2, Main.run(new String[] {"node", "--id", "0", "--notify", "pigeon"}, none, o, e));
+        assertTrue(err.toString(StandardCharsets.UTF_8).contains("node: unknown notifier 'pigeon': use socket"), err.toString());
+        err.reset();
         assertEquals(2, Main.run(new String[] {"node", "--id", "0", "--ring", "lots"}, none, o, e));
         assertTrue(err.toString(StandardCharsets.UTF_8).contains("--ring takes a size in bytes"), err.toString());
         err.reset();
