@@ -14,7 +14,7 @@
 set -uo pipefail
 cd "$(dirname "$0")/.."
 
-MUST_FLAG="PublishBeforeWrite PublishBeforePadding PublishBeforeBatch SplitPositionStore ReleaseBeforeHandler NoWakeupFence"
+MUST_FLAG="PublishBeforeWrite PublishBeforePadding PublishBeforeBatch SplitPositionStore ReleaseBeforeHandler NoWakeupFence NoWakeupFenceForRoom"
 MAY_PASS="PlainCommitStore PlainCommitStoreAndLoad PlainConsumerPosition"
 
 jar=stress/target/jcstress.jar

@@ -248,4 +248,28 @@ public class NegativeControls {
             r.r2 = s.waker();
         }
     }
+
+    @JCStressTest
+    @Description("NEGATIVE CONTROL: WakeupStress.SleepForRoomVersusPoll with the full fence of both sides removed")
+    @Outcome(id = "0, 0, 0", expect = ACCEPTABLE, desc = "claim's first tryClaim found room: no sleep announced")
+    @Outcome(id = "0, 0, 1", expect = ACCEPTABLE, desc = "the producer's re-check saw the room; the consumer saw no sleeper")
+    @Outcome(id = "0, 1, 1", expect = ACCEPTABLE, desc = "the re-check saw the room; the consumer also saw the flag")
+    @Outcome(id = "1, 1, 1", expect = ACCEPTABLE, desc = "the producer sleeps; the consumer saw the flag and kicks")
+    @Outcome(id = "1, 0, 1", expect = FORBIDDEN, desc = "lost wake-up: the producer sleeps, the consumer saw no sleeper")
+    @Outcome(expect = FORBIDDEN, desc = "anything else: R0 not consumed, two sleeps announced, a flag without a sleep")
+    @State
+    public static class NoWakeupFenceForRoom {
+        final WakeupStress.RoomScenario s = new WakeupStress.RoomScenario(
+                new BrokenOrderingRings.NoWakeupFence(WakeupStress.CONFIG));
+
+        @Actor
+        public void producer(III_Result r) {
+            s.sleeper(r);
+        }
+
+        @Actor
+        public void consumer(III_Result r) {
+            r.r2 = s.waker();
+        }
+    }
 }

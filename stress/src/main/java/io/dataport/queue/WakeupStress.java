@@ -8,14 +8,25 @@ import org.openjdk.jcstress.annotations.Description;
 import org.openjdk.jcstress.annotations.JCStressTest;
 import org.openjdk.jcstress.annotations.Outcome;
 import org.openjdk.jcstress.annotations.State;
+import org.openjdk.jcstress.infra.results.III_Result;
 import org.openjdk.jcstress.infra.results.II_Result;
 
 /**
- * The wake-up protocol (Dekker): the consumer runs the real sleeper's side
+ * The wake-up protocol (Dekker), in both directions.
+ *
+ * <p>{@link SleepVersusPublish}: the consumer waits for records. It runs the real sleeper's side
  * ({@link Wakeup#prepareToSleep}: SetNeedsWakeup, Fence, re-check the producer position) while the
  * producer publishes a record and runs the real waker's side ({@link Wakeup#readNeedsWakeup}: Fence,
  * ReadNeedsWakeup). "The consumer goes to sleep and the producer sees no sleeper" is a lost
  * wake-up: FORBIDDEN.
+ *
+ * <p>{@link SleepForRoomVersusPoll}: the producer waits for room. The ring is full; the producer
+ * runs the real blocking {@link RingProducer#claim} (tryClaim finds no room, publish, note the size
+ * it waits for, then the wait strategy's {@link Wakeup#sleep}: SetNeedsWakeup, Fence, re-check the
+ * consumer position for room for that size) while the consumer frees room with a real
+ * {@link RingConsumer#poll} (which publishes the consumer position) and runs the waker's side
+ * ({@link Wakeup#readNeedsWakeup}). "The producer goes to sleep and the consumer sees no sleeper"
+ * is a lost wake-up: FORBIDDEN.
  */
 public class WakeupStress {
     static final RingConfig CONFIG = new RingConfig(128, 56);
@@ -39,6 +50,100 @@ public class WakeupStress {
         }
     }
 
+    /**
+     * The other direction: the producer waits for room. The ring is full (two 64-byte records R0, R1
+     * in 128 bytes, second lap); the producer's next record (56 bytes, 64 with its header) fits only
+     * where R0 is, i.e. once the consumer has consumed R0 and published its position.
+     *
+     * <p>The producer runs the real blocking {@link RingProducer#claim} with {@link RoomProbe}, a
+     * wait strategy that is {@link WaitStrategy#blocking} without its 2 ms back-off: its idle goes
+     * straight to the real {@link Wakeup#sleep} (SetNeedsWakeup, Fence, re-check with
+     * {@link RingProducer#hasWork} the room for the size claim noted in {@code waitingFor}). The
+     * notifier's {@code await} is where a real producer would block: {@link WakeupStress#SLEEPS_HERE}
+     * throws {@link Asleep} instead, so the actor leaves claim with its flag still set, as a sleeping
+     * producer's is. When the re-check finds room, Wakeup withdraws the flag and claim's next
+     * tryClaim gets the room (the record is then aborted: this test is about the wake-up).
+     */
+    static final class RoomScenario {
+        static final long START = 128;
+        static final int LENGTH = 56;
+        static final long TIMEOUT_NANOS = 10_000_000_000L;
+
+        final StressRing ring;
+        final RoomProbe probe = new RoomProbe();
+
+        RoomScenario(SharedRing shared) {
+            ring = new StressRing(CONFIG, shared, START);
+            ring.producer.offer(StressRing.payload(0, LENGTH), 0, LENGTH, 0);
+            ring.producer.offer(StressRing.payload(1, LENGTH), 0, LENGTH, 1);
+        }
+
+        /** The sleeper: (whether the producer went to sleep, how many sleeps it announced). */
+        void sleeper(III_Result r) {
+            RingProducer producer = ring.producer;
+            try {
+                producer.claim(LENGTH, 2, probe, TIMEOUT_NANOS);
+                producer.abort();
+                r.r1 = 0;
+            } catch (Asleep e) {
+                r.r1 = 1;
+            }
+            r.r3 = probe.announced;
+        }
+
+        /** The waker: consumes R0 (publishing the consumer position), then Fence, ReadNeedsWakeup. */
+        int waker() {
+            RingConsumer consumer = ring.consumer;
+            if (consumer.poll(record -> { }, 1) != 1) {
+                return -1;                       // R0 must be there: -1 falls to the catch-all FORBIDDEN
+            }
+            return consumer.wakeup.readNeedsWakeup() != 0 ? 1 : 0;
+        }
+    }
+
+    /** Thrown where a producer would block in {@link Notifier#await}: it announced a sleep and found no room. */
+    static final class Asleep extends RuntimeException {
+        static final Asleep INSTANCE = new Asleep();
+
+        private Asleep() {
+            super("asleep", null, false, false);
+        }
+    }
+
+    /** The notifier of {@link RoomProbe}: the producer is asleep once it gets here. */
+    static final Notifier SLEEPS_HERE = new Notifier() {
+        @Override
+        public boolean await(long timeoutNanos) {
+            throw Asleep.INSTANCE;
+        }
+
+        @Override
+        public boolean kick() {
+            throw new UnsupportedOperationException("the sleeper's side only");
+        }
+
+        @Override
+        public void close() {
+        }
+    };
+
+    /** {@link WaitStrategy#blocking} without the back-off: every idle is one real {@link Wakeup#sleep}. */
+    static final class RoomProbe extends WaitStrategy {
+        /** Sleeps announced (SetNeedsWakeup) by this claim: 0 when its first tryClaim found room. */
+        int announced;
+
+        RoomProbe() {
+            super(SLEEPS_HERE);
+        }
+
+        @Override
+        void idle(RingEnd end, long deadlineNanos) {
+            announced++;
+            end.countIdle();
+            Wakeup.sleep(end, notifier, deadlineNanos);
+        }
+    }
+
     @JCStressTest
     @Description("sleeper: flag, fence, re-check; waker: publish, fence, read flag")
     @Outcome(id = "0, 0", expect = ACCEPTABLE, desc = "the consumer's re-check saw the record; the producer saw no sleeper")
@@ -56,6 +161,29 @@ public class WakeupStress {
 
         @Actor
         public void producer(II_Result r) {
+            r.r2 = s.waker();
+        }
+    }
+
+    @JCStressTest
+    @Description("producer waits for room: claim's sleep (flag, fence, re-check room) versus poll, fence, read flag")
+    @Outcome(id = "0, 0, 0", expect = ACCEPTABLE, desc = "claim's first tryClaim found room: no sleep announced")
+    @Outcome(id = "0, 0, 1", expect = ACCEPTABLE, desc = "the producer's re-check saw the room; the consumer saw no sleeper")
+    @Outcome(id = "0, 1, 1", expect = ACCEPTABLE, desc = "the re-check saw the room; the consumer also saw the flag (a spare kick)")
+    @Outcome(id = "1, 1, 1", expect = ACCEPTABLE, desc = "the producer sleeps; the consumer saw the flag and kicks")
+    @Outcome(id = "1, 0, 1", expect = FORBIDDEN, desc = "lost wake-up: the producer sleeps, the consumer saw no sleeper")
+    @Outcome(expect = FORBIDDEN, desc = "anything else: R0 not consumed, two sleeps announced, a flag without a sleep")
+    @State
+    public static class SleepForRoomVersusPoll {
+        final RoomScenario s = new RoomScenario(StressRing.correct(CONFIG));
+
+        @Actor
+        public void producer(III_Result r) {
+            s.sleeper(r);
+        }
+
+        @Actor
+        public void consumer(III_Result r) {
             r.r2 = s.waker();
         }
     }
