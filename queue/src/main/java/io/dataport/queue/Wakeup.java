@@ -94,8 +94,13 @@ final class Wakeup {
 
     /** SetNeedsWakeup: writes our next sleep number (never 0, never the last one) into our flag. */
     void setNeedsWakeup() {
-        sleepNumber = sleepNumber == -1 ? 1 : sleepNumber + 1;
+        sleepNumber = nextSleepNumber(sleepNumber);
         writeFlag(sleepNumber);
+    }
+
+    /** The sleep number after {@code previous}: one more, skipping 0 (0 in the flag means "awake"). */
+    static int nextSleepNumber(int previous) {
+        return previous == -1 ? 1 : previous + 1;
     }
 
     /** Clear: withdraws our flag after a sleep (or a re-check that found work). */
