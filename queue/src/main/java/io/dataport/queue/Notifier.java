@@ -11,9 +11,9 @@ package io.dataport.queue;
  *   <li>{@link #polling()}: no signal at all; {@code await} parks for a bounded time, so a sleeper
  *       re-checks its rings at least every {@link #DEFAULT_POLL_NANOS} whatever its peer does.
  *       Needs nothing but the shared memory: works between virtual machines;</li>
- *   <li>{@code EventDeviceNotifier} (module {@code dataport-region-native}): a blocking
- *       {@code read()} of an event device node (UIO, a CAmkES event, an eventfd) with a deadline,
- *       and a kick by a {@code write()} or a store into a mapped register.</li>
+ *   <li>{@code EventDeviceNotifier} (module {@code dataport-region-native}): {@code poll(2)} with
+ *       a deadline on event device nodes (UIO, a CAmkES event, an eventfd), then a {@code read()}
+ *       of the event, and a kick by a {@code write()} or a store into a mapped register.</li>
  * </ul>
  *
  * <p><b>Contract.</b>
