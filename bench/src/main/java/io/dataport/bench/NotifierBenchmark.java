@@ -10,6 +10,8 @@ import io.dataport.queue.RegionOptions;
 import io.dataport.queue.RingConsumer;
 import io.dataport.queue.RingProducer;
 import io.dataport.queue.WaitStrategy;
+import io.dataport.region.nativemap.EventDeviceException;
+import io.dataport.region.nativemap.EventDeviceNotifier;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -68,7 +70,7 @@ import org.HdrHistogram.Histogram;
  */
 public final class NotifierBenchmark {
     /** The notifiers {@link #sides} knows: add a name here and a case there. */
-    static final List<String> NOTIFIERS = List.of("socket", "poll", "spin");
+    static final List<String> NOTIFIERS = List.of("socket", "poll", "event", "spin");
 
     static final int PARENT = 0;
     static final int PEER = 1;
@@ -125,9 +127,8 @@ public final class NotifierBenchmark {
     /**
      * Builds this process's sides of notifier {@code name}; {@code me} and {@code peer} name the two
      * processes of the run (unique per run), {@code dir} is the run's private directory. Both
-     * processes call it (in any order), each with its own name as {@code me}. To add the
-     * eventfd-based notifier of {@code dataport-region-native}: a case here and its name in
-     * {@link #NOTIFIERS}, nothing else.
+     * processes call it (in any order), each with its own name as {@code me}. A new notifier: a
+     * case here and its name in {@link #NOTIFIERS}, nothing else.
      */
     static Sides sides(String name, Path dir, String me, String peer, long pollMaxNanos) {
         switch (name) {
@@ -147,9 +148,50 @@ public final class NotifierBenchmark {
             }
             case "spin":
                 return new Sides(null, null);
-            // case "event": { ... EventDeviceNotifier's waiting and kicking halves ...; return new Sides(w, k); }
+            case "event": {
+                // Two processes have no eventfd in common: a FIFO per process stands in for the event
+                // node of a VM (the same poll(2) + read(2) wait and write(2) kick through JNA).
+                Path mine = mkfifo(dir.resolve(me + ".fifo"));
+                EventDeviceNotifier waiting = EventDeviceNotifier.waitOnly(List.of(mine), 1, false);
+                try {
+                    return new Sides(waiting, openKick(awaitFile(dir.resolve(peer + ".fifo"))));
+                } catch (RuntimeException e) {
+                    waiting.close();
+                    throw e;
+                }
+            }
             default:
                 throw new IllegalArgumentException("unknown notifier " + name + " (known: " + NOTIFIERS + ")");
+        }
+    }
+
+    private static Path mkfifo(Path path) {
+        try {
+            Process p = new ProcessBuilder("mkfifo", "-m", "600", path.toString()).inheritIO().start();
+            if (p.waitFor() != 0) {
+                throw new IllegalStateException("mkfifo " + path + " failed (exit " + p.exitValue() + ")");
+            }
+            return path;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** Opens the kick on the peer's FIFO once the peer reads it (before that, open fails with ENXIO). */
+    private static EventDeviceNotifier openKick(Path fifo) {
+        long giveUp = System.nanoTime() + 30 * SECOND;
+        while (true) {
+            try {
+                return EventDeviceNotifier.kickOnly(EventDeviceNotifier.Kick.write(fifo, 1));
+            } catch (EventDeviceException e) {
+                if (System.nanoTime() - giveUp > 0) {
+                    throw e;
+                }
+                LockSupport.parkNanos(2_000_000);
+            }
         }
     }
 
