@@ -55,14 +55,15 @@ import org.HdrHistogram.Histogram;
  *       time from {@code /proc/<pid>/task/*}{@code /schedstat}, or utime+stime in ticks), as % of
  *       one core, next to an idle reference JVM (same flags, no region, main thread asleep) measured over
  *       the same window. <b>room</b> does the same for a peer blocked as a producer on a full ring
- *       that this process does not consume (poll notifier by default);</li>
+ *       that this process does not consume (poll and event notifiers by default);</li>
  *   <li><b>throughput</b>: both sides block with the notifier (like {@link WakeupBenchmark}'s
  *       throughput section), 64 B and 1500 B, {@code --seconds} measured after a warm-up, every
  *       record's sequence number checked.</li>
  * </ol>
  * Notifiers: {@code socket} ({@link Doorbell} + {@link Kicker}), {@code poll}
- * ({@link Notifier#polling(long)}, {@code --poll-max-us}, 1000 by default), {@code spin}
- * ({@link WaitStrategy#busySpin()}, no notifier). Another one is added in {@link #sides} (and
+ * ({@link Notifier#polling(long)}, {@code --poll-max-us}, 1000 by default), {@code event}
+ * ({@code EventDeviceNotifier} on a FIFO per process: {@code poll(2)} and {@code read(2)} through JNA,
+ * as on a VM's event node), {@code spin} ({@link WaitStrategy#busySpin()}, no notifier). Another one is added in {@link #sides} (and
  * {@link #NOTIFIERS}). Each row is printed for people and once more as a {@code RESULT key=value}
  * line for scripts. Run: {@code java -cp bench/target/benchmarks.jar io.dataport.bench.NotifierBenchmark
  * [--quick] [--help]} (docs/benchmarks.md). Do not run it on a busy machine: the figures are
@@ -230,9 +231,9 @@ public final class NotifierBenchmark {
         double warmupSeconds = 0.5;
         long pollMaxNanos = Notifier.DEFAULT_POLL_NANOS;
         List<String> tests = List.of("latency", "idle", "room", "throughput");
-        List<String> notifiers = List.of("socket", "poll", "spin");
-        List<String> roomNotifiers = List.of("poll");
-        List<String> throughputNotifiers = List.of("socket", "poll");
+        List<String> notifiers = List.of("socket", "poll", "event", "spin");
+        List<String> roomNotifiers = List.of("poll", "event");
+        List<String> throughputNotifiers = List.of("socket", "poll", "event");
         int[] sizes = {64, 1500};
         Path shm = Path.of("/dev/shm");
 
@@ -338,9 +339,9 @@ public final class NotifierBenchmark {
               --quick                  smoke run: 1 rep, 100 records, 2 s idle windows, 0.5 s throughput
               --reps N                 repetitions, notifiers interleaved within each (2)
               --tests a,b              latency,idle,room,throughput (all)
-              --notifiers a,b          for latency and idle: socket,poll,spin
-              --room-notifiers a,b     for the producer blocked for room (poll)
-              --throughput-notifiers   for throughput (socket,poll)
+              --notifiers a,b          for latency and idle: socket,poll,event,spin
+              --room-notifiers a,b     for the producer blocked for room (poll,event)
+              --throughput-notifiers   for throughput (socket,poll,event)
               --records N              latency records per run (2000); --warmup-records N (50) before them
               --gap-ms G               time between latency records (5)
               --idle-seconds S         idle/room CPU window (10), after --settle-seconds (1)
