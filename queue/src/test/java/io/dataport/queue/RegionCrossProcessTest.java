@@ -377,12 +377,19 @@ class RegionCrossProcessTest {
     /**
      * Issue 15's "done when": a producer and a consumer in two processes that share only a region
      * (no socket, no other file) block and wake each other in both directions with the polling
-     * notifier, and no wake-up is lost. Both directions are forced by events: the producer sends
-     * each of 20 bursts only after the consumer announced a new sleep (it slept waiting for
-     * records); then the consumer stops at 10 points, each further than one ring ahead, until the
-     * producer's need-wake-up flag shows it asleep waiting for room. A lost wake-up would leave a
-     * side asleep until its 60 s timeout ({@link PeerTimeoutException}); every record must arrive,
-     * in order, with both sides' sleep counters showing the sleeps and nobody kicking.
+     * notifier, and no wake-up is lost. Both directions are forced by events: the consumer's
+     * notifier tells the producer (a line on its stdin: the test's control channel, not a wake-up)
+     * each time it falls asleep, and the producer sends each of 20 bursts only once the consumer fell
+     * asleep holding every earlier burst; then the consumer stops at 10 points, each further than one
+     * ring ahead, until the producer's need-wake-up flag showed three new sleep numbers (the third
+     * certainly a sleep waiting for room, see the loop). A lost
+     * wake-up would leave a side asleep until its timeout (the generous bound that ends a hung test:
+     * the test fails when a wait reached it, even if the records were there by then); every
+     * record must arrive, in order, with both sides' sleep counters showing the sleeps and nobody
+     * kicking. (An earlier form let the producer send a burst as soon as the consumer's flag showed
+     * a new sleep number; the consumer's re-check, just after setting the flag, then sometimes found
+     * the burst and did not sleep, which is right, and 19 sleeps for 20 bursts failed the count; the
+     * producer's first sleep number seen in a pause failed its count the same way, 9 for 10.)
      */
     @Test
     void producerAndConsumerSharingOnlyARegionWakeEachOtherByPolling() throws Exception {
@@ -392,21 +399,57 @@ class RegionCrossProcessTest {
         int pauses = 10;
         int apart = 4000; // 4000 records of 24 bytes: more than one 64 KiB ring between two pauses
         long total = (long) bursts * burst + (pauses + 1L) * apart;
-        Notifier notifier = Notifier.polling();
-        WaitStrategy wait = WaitStrategy.blocking(notifier);
         try (Region region = Region.open(file, PAIR, RegionTest.quiet(3)); RingConsumer c = region.attachConsumer(0)) {
-            c.wakePeerWith(notifier);
             Peer producer = start("poll-produce", file.toString(), "1", Integer.toString(bursts),
                     Integer.toString(burst), Long.toString((pauses + 1L) * apart));
             producer.await("attached");
             long[] next = {0};
+            Notifier polling = Notifier.polling();
+            Notifier notifier = new Notifier() { // the polling notifier, telling the producer when it sleeps
+                @Override
+                public boolean await(long timeoutNanos) {
+                    if (next[0] < (long) bursts * burst) { // the burst phase only: nobody reads stdin after it
+                        producer.in.println("slept " + next[0]);
+                    }
+                    return polling.await(timeoutNanos);
+                }
+
+                @Override
+                public boolean kick() {
+                    return polling.kick();
+                }
+
+                @Override
+                public boolean kicks() {
+                    return polling.kicks();
+                }
+
+                @Override
+                public void close() {
+                    polling.close();
+                }
+            };
+            WaitStrategy wait = WaitStrategy.blocking(notifier);
+            c.wakePeerWith(notifier);
             long pausedAt = bursts * burst;
             int producerSleepsSeen = 0;
             while (next[0] < total) {
                 if (next[0] > bursts * burst && next[0] == pausedAt + apart) {
                     pausedAt = next[0];
+                    // An event: the producer sleeps for room. Its first announcement may follow a claim
+                    // that missed our last publication (its re-check then finds that room and it does not
+                    // sleep), and the second may follow the claim that used that room; its third sleep
+                    // number seen during the pause comes from a re-check that can find no room at all.
+                    java.lang.invoke.VarHandle.fullFence(); // our last publication, visible before we look
                     long giveUp = System.nanoTime() + HUNG * 1_000_000_000L;
-                    while (c.ring.readProducerNeedsWakeup() == 0) { // an event: the producer sleeps for room
+                    int seen = 0;
+                    int last = 0;
+                    while (seen < 3) {
+                        int flag = c.ring.readProducerNeedsWakeup();
+                        if (flag != 0 && flag != last) {
+                            seen++;
+                            last = flag;
+                        }
                         assertTrue(System.nanoTime() - giveUp < 0, "hung: the producer never slept for room");
                         java.util.concurrent.locks.LockSupport.parkNanos(20_000);
                     }
@@ -414,11 +457,15 @@ class RegionCrossProcessTest {
                 }
                 long stopAt = next[0] < bursts * burst ? total : pausedAt + apart;
                 int limit = (int) Math.min(256, stopAt - next[0]);
+                long deadline = System.nanoTime() + HUNG * 1_000_000_000L;
                 c.take(r -> {
                     assertEquals(next[0], r.getLong(0), "records in order, none lost");
                     assertEquals(~next[0], r.getLong(8));
                     next[0]++;
-                }, limit, wait, 60_000_000_000L);
+                }, limit, wait, HUNG * 1_000_000_000L);
+                // take returns the records it finds at its deadline: reaching it means nothing woke us
+                assertTrue(System.nanoTime() - deadline < 0, "the consumer slept until its " + HUNG
+                        + " s timeout: a lost wake-up");
             }
             String done = producer.await("done");
             System.out.println("polling both ways: consumer sleeps " + c.sleeps() + ", producer " + done

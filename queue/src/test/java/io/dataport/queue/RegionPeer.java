@@ -1,6 +1,7 @@
 package io.dataport.queue;
 
 import java.io.BufferedReader;
+import java.io.IOException;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -80,12 +81,14 @@ public final class RegionPeer {
     /**
      * The producer of {@code RegionCrossProcessTest.producerAndConsumerSharingOnlyARegionWakeEachOtherByPolling},
      * blocking with the polling notifier and nothing else: {@code bursts} bursts of {@code burst}
-     * records, each sent only once the consumer announced a new sleep (its need-wake-up flag holds a
-     * sleep number not seen before: an event, so the consumer sleeps before every burst); then
-     * {@code more} records sent as fast as room allows, so it blocks for room whenever the consumer
-     * pauses. Prints "done N sleeps S kicks K".
+     * records, burst {@code b} sent only once the test wrote "slept N" on stdin with
+     * {@code N >= b * burst} (the consumer fell asleep after it had every earlier burst: an event,
+     * so it sleeps before every burst; the line is the test's control, the wake-up itself is the
+     * polling notifier's); then {@code more} records sent as fast as room allows, so it blocks for
+     * room whenever the consumer pauses. Prints "done N sleeps S kicks K".
      */
-    private static void pollProduce(Region region, int bursts, int burst, long more) {
+    private static void pollProduce(Region region, int bursts, int burst, long more) throws IOException {
+        BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
         Notifier notifier = Notifier.polling();
         WaitStrategy wait = WaitStrategy.blocking(notifier);
         long hung = 60_000_000_000L;
@@ -94,30 +97,41 @@ public final class RegionPeer {
             System.out.println("attached");
             System.out.flush();
             long seq = 0;
-            int seen = 0;
             for (int b = 0; b < bursts; b++) {
-                long giveUp = System.nanoTime() + hung;
-                int flag;
-                while ((flag = p.ring.readConsumerNeedsWakeup()) == 0 || flag == seen) {
-                    if (System.nanoTime() - giveUp > 0) {
-                        throw new IllegalStateException("hung: the consumer announced no sleep within 60 s");
+                long asleepWith;
+                do {
+                    String line = in.readLine();
+                    if (line == null || !line.startsWith("slept ")) {
+                        throw new IllegalStateException("expected \"slept N\" on stdin, got " + line);
                     }
-                    LockSupport.parkNanos(20_000);
-                }
-                seen = flag;
+                    asleepWith = Long.parseLong(line.substring(6));
+                } while (asleepWith < seq);
                 for (int i = 0; i < burst; i++) {
-                    p.claim(16, 0, wait, hung).putLong(0, seq).putLong(8, ~seq);
+                    claimAwake(p, wait, hung).putLong(0, seq).putLong(8, ~seq);
                     p.commit();
                     seq++;
                 }
             }
             for (long i = 0; i < more; i++) {
-                p.claim(16, 0, wait, hung).putLong(0, seq).putLong(8, ~seq);
+                claimAwake(p, wait, hung).putLong(0, seq).putLong(8, ~seq);
                 p.commit();
                 seq++;
             }
             System.out.println("done " + seq + " sleeps " + p.sleeps() + " kicks " + p.kicksSent());
         }
+    }
+
+    /**
+     * A blocking claim of 16 bytes that fails if it reached its timeout: the claim takes the room it
+     * finds at its deadline, and reaching the deadline means that nothing woke the producer.
+     */
+    private static ClaimedRecord claimAwake(RingProducer p, WaitStrategy wait, long timeoutNanos) {
+        long deadline = System.nanoTime() + timeoutNanos;
+        ClaimedRecord r = p.claim(16, 0, wait, timeoutNanos);
+        if (System.nanoTime() - deadline >= 0) {
+            throw new IllegalStateException("the producer slept until its timeout: a lost wake-up");
+        }
+        return r;
     }
 
     /** Rounds driven by stdin: "go" tries to claim the producer role of ring 0, "release" gives it back. */
