@@ -10,16 +10,16 @@ import java.util.Map;
  * The little JSON the command line needs: writing nested maps and lists (perf {@code -J}) and
  * reading them back (the demo reads each perf result). Numbers are read as {@code double}.
  */
-final class Json {
+public final class Json {
     private Json() {
     }
 
     /** An ordered JSON object. */
-    static Map<String, Object> object() {
+    public static Map<String, Object> object() {
         return new LinkedHashMap<>();
     }
 
-    static String write(Object value, boolean pretty) {
+    public static String write(Object value, boolean pretty) {
         StringBuilder out = new StringBuilder();
         write(out, value, pretty, 0);
         return out.toString();
@@ -105,7 +105,7 @@ final class Json {
     }
 
     /** Parses one JSON value; throws {@link IllegalArgumentException} on malformed text. */
-    static Object parse(String text) {
+    public static Object parse(String text) {
         Parser p = new Parser(text);
         Object value = p.value();
         p.skipSpace();
@@ -116,7 +116,7 @@ final class Json {
     }
 
     /** The value at a path of object keys, e.g. {@code get(json, "end", "sum_received", "packets")}. */
-    static Object get(Object json, String... keys) {
+    public static Object get(Object json, String... keys) {
         Object at = json;
         for (String key : keys) {
             if (!(at instanceof Map<?, ?> map) || !map.containsKey(key)) {
@@ -127,7 +127,7 @@ final class Json {
         return at;
     }
 
-    static double number(Object json, String... keys) {
+    public static double number(Object json, String... keys) {
         return ((Number) get(json, keys)).doubleValue();
     }
 

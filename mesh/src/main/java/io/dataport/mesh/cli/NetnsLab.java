@@ -294,6 +294,34 @@ public final class NetnsLab implements AutoCloseable {
         public boolean ok() {
             return error == null;
         }
+
+        /**
+         * The figures of an {@code iperf3 -J} client's output (exit status {@code status}): TCP (received
+         * rate, retransmits, bytes received) or UDP (rate, loss %, bytes), or an error naming what went wrong.
+         */
+        public static Iperf parse(String output, int status, boolean udp) {
+            Object json;
+            try {
+                json = Json.parse(output);
+            } catch (IllegalArgumentException e) {
+                return new Iperf(0, 0, 0, 0, "iperf3 printed no JSON (status " + status + "): " + output.strip());
+            }
+            if (json instanceof Map<?, ?> map && map.containsKey("error")) {
+                return new Iperf(0, 0, 0, 0, String.valueOf(map.get("error")));
+            }
+            try {
+                if (udp) {
+                    return new Iperf(Json.number(json, "end", "sum", "bits_per_second") / 1e9, 0,
+                            Json.number(json, "end", "sum", "lost_percent"), (long) Json.number(json, "end", "sum", "bytes"),
+                            null);
+                }
+                return new Iperf(Json.number(json, "end", "sum_received", "bits_per_second") / 1e9,
+                        (long) Json.number(json, "end", "sum_sent", "retransmits"), 0,
+                        (long) Json.number(json, "end", "sum_received", "bytes"), null);
+            } catch (IllegalArgumentException e) {
+                return new Iperf(0, 0, 0, 0, "unexpected iperf3 JSON: " + e.getMessage());
+            }
+        }
     }
 
     /** iperf3 from node {@code from}'s namespace to node {@code to}: TCP, or UDP at {@code udpBits} bit/s. */
@@ -313,27 +341,7 @@ public final class NetnsLab implements AutoCloseable {
             command.addAll(List.of("-u", "-b", Long.toString(udpBits)));
         }
         Exec.Result r = Exec.run((long) (seconds * 1000) + 30_000, command);
-        Object json;
-        try {
-            json = Json.parse(r.output());
-        } catch (IllegalArgumentException e) {
-            return new Iperf(0, 0, 0, 0, "iperf3 printed no JSON (status " + r.status() + "): " + r.output().strip());
-        }
-        if (json instanceof Map<?, ?> map && map.containsKey("error")) {
-            return new Iperf(0, 0, 0, 0, String.valueOf(map.get("error")));
-        }
-        try {
-            if (udpBits > 0) {
-                return new Iperf(Json.number(json, "end", "sum", "bits_per_second") / 1e9, 0,
-                        Json.number(json, "end", "sum", "lost_percent"), (long) Json.number(json, "end", "sum", "bytes"),
-                        null);
-            }
-            return new Iperf(Json.number(json, "end", "sum_received", "bits_per_second") / 1e9,
-                    (long) Json.number(json, "end", "sum_sent", "retransmits"), 0,
-                    (long) Json.number(json, "end", "sum_received", "bytes"), null);
-        } catch (IllegalArgumentException e) {
-            return new Iperf(0, 0, 0, 0, "unexpected iperf3 JSON: " + e.getMessage());
-        }
+        return Iperf.parse(r.output(), r.status(), udpBits > 0);
     }
 
     // --------------------------------------------------------------------------------- tear down
