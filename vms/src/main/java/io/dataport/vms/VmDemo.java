@@ -64,6 +64,8 @@ final class VmDemo implements Callable<Integer> {
     /** Rounds and increments of the atomics check: enough that TCG without maxcpus 2 fails it at once. */
     static final int CAS_INCREMENTS = 100_000;
     static final int LITMUS_ROUNDS = 50_000;
+    /** iperf3 over every link and direction before the measured tests (docs/vms.md, "Warm-up"). */
+    static final double WARM_UP_SECONDS = 1;
 
     @Override
     public Integer call() throws Exception {
@@ -114,6 +116,9 @@ final class VmDemo implements Callable<Integer> {
             lab.startBridges();
             traffic(lab, results);
             counters(lab, results);
+            if (!quick) {
+                rawLinks(lab, results);
+            }
             ok = results.failures.isEmpty();
             if (keep && ok) {
                 lab.keepLogs();
@@ -125,6 +130,11 @@ final class VmDemo implements Callable<Integer> {
             }
         } catch (VmException e) {
             results.failures.add(e.getMessage());
+            if (debug) {
+                e.printStackTrace(progress);
+            }
+        } catch (RuntimeException e) { // a host command or file that failed: one line, the trace with --debug
+            results.failures.add(e.getClass().getSimpleName() + ": " + e.getMessage());
             if (debug) {
                 e.printStackTrace(progress);
             }
@@ -157,11 +167,10 @@ final class VmDemo implements Callable<Integer> {
     }
 
     private String keepMessage(VmLab lab) {
-        return "dataport vm-demo: the guests stay up (--keep). Run a command in vmN by dropping a script into its share:\n"
-                + "  echo 'ip -br addr' > " + lab.runDir() + "/share-vm0/job-NNNN.sh   (NNNN: the next job number there)\n"
-                + "and read job-NNNN.out; their consoles: " + lab.runDir() + "/console-vmN.log. Stop them with"
-                + " kill <QEMU PID> (listed above), then remove " + lab.runDir() + ", /dev/shm/dataport-vm-* and the"
-                + " dpv* host links (ip link del).";
+        return "dataport vm-demo: the guests stay up (--keep), their bridges running. Run a command in one:\n"
+                + "  sudo vms/guest-run " + lab.runDir() + " vm0 'ip -br addr; ping -c 3 198.18.0.2'\n"
+                + "Their consoles: " + lab.runDir() + "/console-vmN.log. When done: kill the QEMU PIDs above, then\n"
+                + "  rm -rf " + lab.runDir() + " /dev/shm/dataport-vm-*; ip link del <each dpv* link in ip -br link>";
     }
 
     // --------------------------------------------------------------------------------- atomics
@@ -269,6 +278,16 @@ final class VmDemo implements Callable<Integer> {
             }
         }
         lab.say("ping: %d of %d tests answered", results.pings.stream().filter(p -> p.replies > 0).count(), results.pings.size());
+        // Not counted: a bridge's first transfer runs while the JIT compiles its paths (under TCG the first
+        // 2 s after the bridges started ran at 10-40 Mbit/s, the next at 150-300): every link gets the same.
+        for (Link link : links()) {
+            for (int[] pair : Link.PAIRS) {
+                for (int dir = 0; dir < 2; dir++) {
+                    lab.warmUp(pair[dir], pair[1 - dir], link, WARM_UP_SECONDS);
+                }
+            }
+        }
+        lab.say("warm-up: %.0f s of iperf3 over every link and direction, not counted", WARM_UP_SECONDS);
         for (int rep = 1; rep <= reps; rep++) {
             for (int[] pair : Link.PAIRS) {
                 for (int dir = 0; dir < 2; dir++) {
@@ -384,6 +403,42 @@ final class VmDemo implements Callable<Integer> {
         }
     }
 
+    // ------------------------------------------------------------------------------ raw links
+
+    /** Message sizes of the raw link measurements. */
+    static final int[] RAW_SIZES = {64, 1500};
+
+    /**
+     * The rings' own capacity between the guests, without TCP or TUN: {@code dataport perf} over
+     * every pair's region (lower id to higher) next to the minimal shared-memory loop between the
+     * same guests, interleaved, each size in turn. The bridges are stopped; the regions are zeroed
+     * before each measurement.
+     */
+    private void rawLinks(VmLab lab, Results results) throws InterruptedException {
+        for (int[] pair : Link.PAIRS) {
+            for (int p = 0; p < Link.PAIRS.length; p++) {
+                lab.zeroRegion(p);
+            }
+            for (VmLab.Raw r : lab.ringPerf(pair[0], pair[1], RAW_SIZES, seconds)) {
+                rawResult(lab, results, r);
+            }
+            for (int size : RAW_SIZES) {
+                rawResult(lab, results, lab.minimalLoop(pair[0], pair[1], size, seconds));
+            }
+        }
+    }
+
+    private static void rawResult(VmLab lab, Results results, VmLab.Raw r) {
+        results.raw.add(r);
+        if (!r.ok()) {
+            results.failures.add(r.kind() + " vm" + r.from() + " -> vm" + r.to() + " at " + r.size() + " B: " + r.error());
+            lab.say("%s %d->%d %5d B FAILED: %s", r.kind(), r.from(), r.to(), r.size(), r.error());
+        } else {
+            lab.say("%-4s %d->%d %5d B: %.2f M msgs/s, %.2f Gbit/s", r.kind(), r.from(), r.to(), r.size(),
+                    r.messagesPerSecond() / 1e6, r.gbits());
+        }
+    }
+
     // -------------------------------------------------------------------------------- results
 
     /** Everything measured, and the table. */
@@ -399,6 +454,7 @@ final class VmDemo implements Callable<Integer> {
         final List<VmLab.Transfer> tcp = new ArrayList<>();
         final List<VmLab.Transfer> udp = new ArrayList<>();
         final List<String> bridgeCounters = new ArrayList<>();
+        final List<VmLab.Raw> raw = new ArrayList<>();
         final List<String> failures = new ArrayList<>();
         long lost;
         long corrupt;
@@ -460,6 +516,26 @@ final class VmDemo implements Callable<Integer> {
                             t.from(), t.to(), t.link().label, udpTarget / 1e6, t.iperf().gbits() * 1e3, t.iperf().lossPercent());
                 }
             }
+            if (!raw.isEmpty()) {
+                out.println();
+                out.println("Raw ring links, no TCP (dataport perf over the pair's rings vs a minimal shared-memory loop"
+                        + " between the same guests):");
+                out.printf("%-10s %6s %14s %14s %10s %12s %12s%n", "link", "bytes", "ring Mmsg/s", "loop Mmsg/s",
+                        "ring/loop", "ring Gbit/s", "loop Gbit/s");
+                for (int[] pair : Link.PAIRS) {
+                    for (int size : RAW_SIZES) {
+                        VmLab.Raw ring = raw(pair, size, "ring");
+                        VmLab.Raw loop = raw(pair, size, "loop");
+                        if (ring != null && loop != null && ring.ok() && loop.ok()) {
+                            out.printf(Locale.ROOT, "%-10s %6d %14.3f %14.3f %9.2fx %12.2f %12.2f%n",
+                                    "vm" + pair[0] + "->vm" + pair[1], size, ring.messagesPerSecond() / 1e6,
+                                    loop.messagesPerSecond() / 1e6, ring.messagesPerSecond() / loop.messagesPerSecond(),
+                                    ring.gbits(), loop.gbits());
+                        }
+                    }
+                }
+                out.println();
+            }
             for (AtomicsRun a : atomics) {
                 out.printf(Locale.ROOT, "atomics vm%d-vm%d: CAS race %d/%d (lost %d), fenced store-buffering litmus %d forbidden"
                         + " in %d rounds: %s%n", a.a, a.b, a.finalCount, a.expected, a.lost, a.forbidden, a.rounds,
@@ -478,6 +554,11 @@ final class VmDemo implements Callable<Integer> {
                     + " teardown %s%n", answered, pings.size(), ringPackets, lost, corrupt, setupSeconds, bootSeconds,
                     teardownClean ? "left nothing" : "see below");
             out.println(failures.isEmpty() ? "result: PASS" : "result: FAIL (" + failures.size() + " failures)");
+        }
+
+        private VmLab.Raw raw(int[] pair, int size, String kind) {
+            return raw.stream().filter(r -> r.from() == pair[0] && r.to() == pair[1] && r.size() == size
+                    && r.kind().equals(kind)).findFirst().orElse(null);
         }
 
         private String repsText() {
@@ -519,6 +600,21 @@ final class VmDemo implements Callable<Integer> {
                 udpRuns.add(transfer(t));
             }
             root.put("udp", udpRuns);
+            List<Object> rawRuns = new ArrayList<>();
+            for (VmLab.Raw r : raw) {
+                Map<String, Object> m = Json.object();
+                m.put("from", r.from());
+                m.put("to", r.to());
+                m.put("kind", r.kind());
+                m.put("bytes", r.size());
+                m.put("messagesPerSecond", r.messagesPerSecond());
+                m.put("gbits", r.gbits());
+                if (r.error() != null) {
+                    m.put("error", r.error());
+                }
+                rawRuns.add(m);
+            }
+            root.put("raw", rawRuns);
             List<Object> checks = new ArrayList<>();
             for (AtomicsRun a : atomics) {
                 checks.add(atomicsJson(a));

@@ -316,11 +316,16 @@ final class VmLab implements AutoCloseable {
         s.append("ip link set ").append(name).append(" up\n");
     }
 
-    /** The java command line a guest runs: the host's JDK and this build's class path, seen over 9p. */
+    /**
+     * The java command line a guest runs: the host's JDK and this build's class path, seen over 9p.
+     * C1 only: under emulation C2 compiles so slowly that the bridges, after a 1 s warm-up, carried
+     * 36-238 Mbit/s with both compilers against 255-306 with C1 only (docs/vms.md).
+     */
     String java(String mainClass, String args) {
-        return settings.java() + " -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -Xshare:auto -Xmx256m -cp "
+        return settings.java() + " -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -Xmx256m -cp "
                 + settings.classPath() + " " + mainClass + " " + args;
     }
+
 
     /** One side of a check run in two guests at once. */
     record Pairwise(GuestAgent.Result a, GuestAgent.Result b) {
@@ -452,6 +457,13 @@ final class VmLab implements AutoCloseable {
         return new Transfer(from, to, link, result, sent, received, other, error);
     }
 
+    /** iperf3 for {@code seconds} over {@code link}, not counted and not checked (the warm-up). */
+    void warmUp(int from, int to, Link link, double seconds) throws InterruptedException {
+        agents[from].run("warm-up to vm" + to + " over " + link.label, "iperf3 -c " + link.address(to, from) + " -t "
+                + String.format(Locale.ROOT, "%.1f", seconds) + " --connect-timeout 5000 > /dev/null\n",
+                (long) (seconds * 1000) + JOB_MILLIS, alive(from));
+    }
+
     private Map<String, long[]> counters(int vm) throws InterruptedException {
         return parseCounters(check(vm, "read the counters of vm" + vm, COUNTERS));
     }
@@ -473,6 +485,100 @@ final class VmLab implements AutoCloseable {
         long[] a = after.get(dev);
         long[] b = before.get(dev);
         return a == null || b == null ? 0 : a[column] - b[column];
+    }
+
+    // ------------------------------------------------------------------------- raw ring links
+
+    /** One raw link test: Dataport's ring ({@code perf}) or the minimal loop, one message size. */
+    record Raw(int from, int to, String kind, int size, double messagesPerSecond, double gbits, String error) {
+        boolean ok() {
+            return error == null;
+        }
+    }
+
+    /**
+     * {@code dataport perf} from guest {@code from} to guest {@code to} over the raw rings of their
+     * region (no TCP, no TUN): a perf server node in {@code to}, a node in {@code from} that runs one
+     * test per size ({@code perf TO -t S -l SIZE -J} on its standard input). Every node uses the
+     * polling notifier; the bridges must be stopped and the regions zeroed first.
+     */
+    List<Raw> ringPerf(int from, int to, int[] sizes, double seconds) throws InterruptedException {
+        String mesh = " --dir /run/mesh --nodes " + VMS + " --ring " + RING + " --notify poll";
+        check(to, "start a perf server in vm" + to,
+                "setsid " + java("io.dataport.mesh.cli.Main", "perf -s --id " + to + mesh)
+                + " > /run/perf-server.log 2>&1 < /dev/null &\npid=$!; echo $pid > /run/perf-server.pid\n"
+                + "for i in $(seq 1 1200); do grep -q 'Server listening' /run/perf-server.log && exit 0;"
+                + " kill -0 $pid 2>/dev/null || { cat /run/perf-server.log; exit 1; }; sleep 0.1; done; exit 1\n");
+        // a first 1 s test, not counted, while the JIT compiles the paths (as for iperf3)
+        StringBuilder commands = new StringBuilder(String.format(Locale.ROOT, "perf %d -t 1 -l %d -J\\n", to, sizes[sizes.length - 1]));
+        for (int size : sizes) {
+            commands.append(String.format(Locale.ROOT, "perf %d -t %.1f -l %d -J\\n", to, seconds, size));
+        }
+        GuestAgent.Result r = agents[from].run("perf vm" + from + " -> vm" + to,
+                "printf '" + commands + "quit\\n' | " + java("io.dataport.mesh.cli.Main", "node --id " + from + mesh)
+                + "\n", JOB_MILLIS + (long) (seconds * 1000 * sizes.length), alive(from));
+        check(to, "stop the perf server in vm" + to, "pid=$(cat /run/perf-server.pid); kill -TERM $pid;"
+                + " for i in $(seq 1 300); do kill -0 $pid 2>/dev/null || exit 0; sleep 0.1; done; kill -KILL $pid\n");
+        List<Raw> results = new ArrayList<>();
+        String[] parts = r.output().split("\n(?:ok|error: [^\n]*)\n");
+        int next = 0;
+        while (next < parts.length && parts[next++].indexOf('{') < 0) {
+            // skip to the warm-up test's result, which is not counted
+        }
+        for (int size : sizes) {
+            String json = null;
+            while (next < parts.length && json == null) {
+                String part = parts[next++];
+                int brace = part.indexOf('{');
+                if (brace >= 0) {
+                    json = part.substring(brace);
+                }
+            }
+            if (json == null) {
+                results.add(new Raw(from, to, "ring", size, 0, 0, "perf printed no result: " + GuestAgent.oneLine(r.output())));
+                continue;
+            }
+            try {
+                Object parsed = io.dataport.mesh.cli.Json.parse(json);
+                if (parsed instanceof Map<?, ?> m && m.containsKey("error")) {
+                    results.add(new Raw(from, to, "ring", size, 0, 0, "perf: " + m.get("error")));
+                    continue;
+                }
+                long bad = (long) (io.dataport.mesh.cli.Json.number(parsed, "end", "sum_received", "lost_packets")
+                        + io.dataport.mesh.cli.Json.number(parsed, "end", "sum_received", "out_of_order")
+                        + io.dataport.mesh.cli.Json.number(parsed, "end", "sum_received", "checksum_errors"));
+                results.add(new Raw(from, to, "ring", size,
+                        io.dataport.mesh.cli.Json.number(parsed, "end", "sum_received", "packets_per_second"),
+                        io.dataport.mesh.cli.Json.number(parsed, "end", "sum_received", "bits_per_second") / 1e9,
+                        bad == 0 ? null : bad + " packets lost, out of order or damaged"));
+            } catch (IllegalArgumentException e) {
+                results.add(new Raw(from, to, "ring", size, 0, 0, "perf printed bad JSON: " + e.getMessage()));
+            }
+        }
+        return results;
+    }
+
+    private static final java.util.regex.Pattern LOOP = java.util.regex.Pattern.compile(
+            "loop side=consumer size=\\d+ messages=(\\d+) seconds=\\S+ msgs_per_s=(\\S+) gbits=(\\S+) errors=(\\d+)");
+
+    /** The minimal shared-memory loop ({@link MinimalLoop}) from {@code from} to {@code to} in their region. */
+    Raw minimalLoop(int from, int to, int size, double seconds) throws InterruptedException {
+        int pair = Link.pair(from, to);
+        zeroRegion(pair);
+        String region = "/run/mesh/pair-" + Link.PAIRS[pair][0] + "-" + Link.PAIRS[pair][1] + ".region";
+        String nonce = Long.toString(ThreadLocalRandom.current().nextLong(1, Long.MAX_VALUE));
+        String common = " --region " + region + " --size " + size + " --nonce " + nonce + " --seconds "
+                + String.format(Locale.ROOT, "%.1f", seconds);
+        Pairwise r = both(to, java(MinimalLoop.class.getName(), "--side consumer" + common) + "\n",
+                from, java(MinimalLoop.class.getName(), "--side producer" + common) + "\n", "minimal loop " + from + "->" + to);
+        zeroRegion(pair);
+        java.util.regex.Matcher m = LOOP.matcher(r.a().output());
+        if (!m.find() || r.b().status() != 0) {
+            return new Raw(from, to, "loop", size, 0, 0, "minimal loop failed: consumer: " + GuestAgent.oneLine(r.a().output())
+                    + "; producer: " + GuestAgent.oneLine(r.b().output()));
+        }
+        return new Raw(from, to, "loop", size, Double.parseDouble(m.group(2)), Double.parseDouble(m.group(3)),
+                Long.parseLong(m.group(4)) == 0 ? null : m.group(4) + " messages with a wrong sequence number");
     }
 
     // -------------------------------------------------------------------------------- tear down
