@@ -28,7 +28,8 @@ import picocli.CommandLine.Model.CommandSpec;
 @Command(name = "vm-demo", mixinStandardHelpOptions = true, usageHelpWidth = 110, versionProvider = VmMain.Version.class,
         description = {"Boots three QEMU VMs, links every pair by a Dataport region (ivshmem) and by virtio-net,",
                 "and prints one table: iperf3 over each link, the guests' loopback as a reference, the ratios.",
-                "Needs root (QEMU, tap devices; the first run installs Debian packages). About 4-5 minutes."},
+                "Needs root (QEMU, tap devices; the first run installs Debian packages). About 18 minutes under",
+                "TCG emulation (--quick: about 2.5). docs/vms.md explains every step."},
         footer = {"", "Examples:", "  sudo ./dataport vm-demo              # the full run (3 repetitions, virtio-net references)",
                 "  sudo ./dataport vm-demo --quick      # what CI runs: atomics, ping and TCP over dataports only",
                 "  sudo ./dataport vm-demo --keep       # leave the guests up afterwards to log in",
@@ -102,7 +103,7 @@ final class VmDemo implements Callable<Integer> {
         VmLab.Settings settings = new VmLab.Settings(setup.kernel(), setup.initrd(), setup.agent(), verdict.accel(), !quick,
                 Path.of(System.getProperty("java.home"), "bin", "java"), System.getProperty("java.class.path"));
         VmLab lab = new VmLab(settings, progress);
-        Thread hook = new Thread(lab::close, "vm-demo-teardown");
+        Thread hook = new Thread(lab::abort, "vm-demo-teardown");
         Runtime.getRuntime().addShutdownHook(hook);
         Results results = new Results(setup, verdict, setupSeconds);
         results.udpTarget = udpBits;

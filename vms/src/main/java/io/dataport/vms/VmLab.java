@@ -63,6 +63,7 @@ final class VmLab implements AutoCloseable {
     private boolean failed;
     private boolean keepLogs;
     private boolean closed;
+    private volatile boolean interrupted;
 
     VmLab(Settings settings, PrintStream progress) {
         this.settings = settings;
@@ -161,7 +162,6 @@ final class VmLab implements AutoCloseable {
             devices.addAll(List.of("-netdev", "tap,id=t0,ifname=" + tap(v) + ",script=no,downscript=no,vnet_hdr=on",
                     "-device", "virtio-net-pci,netdev=t0,mac=" + mac(0x10, v) + ",addr=0x18"));
         }
-        GuestAgent a = agents[v];
         return new QemuVm.Spec("vm" + v, v, settings.accel(), settings.kernel(), settings.initrd(), settings.agent(),
                 runDir.resolve("share-vm" + v), runDir.resolve("console-vm" + v + ".log"), MEMORY_MIB, devices);
     }
@@ -620,11 +620,27 @@ final class VmLab implements AutoCloseable {
         }
         deleteTree(shmDir);
         if (runDir != null) {
-            if (failed || keepLogs) {
+            if ((failed || keepLogs) && !interrupted) {
                 progress.println("dataport vm-demo: console logs and job outputs kept in " + runDir);
             } else {
                 deleteTree(runDir);
             }
+        }
+    }
+
+    /**
+     * Ctrl-C or SIGTERM (the command's shutdown hook): the last console line of every guest goes to
+     * the progress stream, then everything is removed, the logs folder too.
+     */
+    synchronized void abort() {
+        interrupted = true;
+        for (QemuVm vm : vms) {
+            progress.println("dataport vm-demo: interrupted; " + vm.name() + "'s console ended: " + tail(vm.console()));
+        }
+        if (closed) {
+            deleteTree(runDir);
+        } else {
+            close();
         }
     }
 
