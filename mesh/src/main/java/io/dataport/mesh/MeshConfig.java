@@ -5,6 +5,7 @@ import io.dataport.queue.RegionLayout;
 import io.dataport.queue.RegionOptions;
 import io.dataport.queue.RingConfig;
 import io.dataport.queue.RingLayout;
+import io.dataport.region.nativemap.UioDevice;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -18,13 +19,15 @@ import java.util.Objects;
  * timeout after which this node takes over a role whose holder stopped beating (its own previous
  * incarnation's, after a crash).
  *
- * <p>Every pair of nodes shares one region ({@link #regionFile}, {@link #regionGeometry}): one ring
- * per direction. The name and the node count make the mesh's {@link #tag() tag}, written into the
+ * <p>Every pair of nodes shares one region ({@link #regionFile}, {@link #regionGeometry}; with
+ * {@link Notify#UIO}, the dataport of the UIO device {@link #uioDeviceName}): one ring per
+ * direction. The name and the node count make the mesh's {@link #tag() tag}, written into the
  * directory of every region the mesh formats: a node refuses a region with another tag (another
  * mesh, or the same name with another node count) and one with other sizes. Immutable; use the
  * {@code with...} methods.
  *
- * @param dir             the directory holding the mesh's region files and doorbells
+ * @param dir             the directory holding the mesh's region files and doorbells (unused with
+ *                        {@link Notify#UIO}: the regions are the UIO devices' dataports)
  * @param nodes           node ids are {@code 0 .. nodes - 1}
  * @param name            the mesh's name (with {@code nodes}, it makes the tag)
  * @param ringCapacity    bytes of each link's ring (a power of two, at least {@link #MIN_RING_CAPACITY})
@@ -34,10 +37,17 @@ import java.util.Objects;
  * @param leaseTimeoutNanos how long a role's holder must have stopped beating before this node takes
  *                        the role over ({@link RegionOptions#withLeaseTimeout}); default 10 s
  * @param notifier        how a node with nothing to receive is woken: {@link Notify#SOCKET} (a Unix-socket
- *                        doorbell, one kernel) or {@link Notify#POLL} (bounded polling, works between VMs)
+ *                        doorbell, one kernel), {@link Notify#POLL} (bounded polling, works between VMs) or
+ *                        {@link Notify#UIO} (the links and their events are UIO devices: CAmkES cross-VM
+ *                        connections)
+ * @param uioSysfs        with {@link Notify#UIO}: where the UIO devices are listed (default
+ *                        {@code /sys/class/uio}; a fake tree in tests); may differ per node
+ * @param uioDev          with {@link Notify#UIO}: where their nodes {@code uioN} are (default {@code /dev});
+ *                        may differ per node
  */
 public record MeshConfig(Path dir, int nodes, String name, int ringCapacity, int maxPacketLength,
-                         int batchLimit, long sendTimeoutNanos, long leaseTimeoutNanos, Notify notifier) {
+                         int batchLimit, long sendTimeoutNanos, long leaseTimeoutNanos, Notify notifier,
+                         Path uioSysfs, Path uioDev) {
     public static final int DEFAULT_NODES = 3;
     public static final String DEFAULT_NAME = "dataport";
     public static final int DEFAULT_RING_CAPACITY = 4 << 20;
@@ -57,6 +67,8 @@ public record MeshConfig(Path dir, int nodes, String name, int ringCapacity, int
         Objects.requireNonNull(dir, "dir");
         Objects.requireNonNull(name, "name");
         Objects.requireNonNull(notifier, "notifier");
+        Objects.requireNonNull(uioSysfs, "uioSysfs");
+        Objects.requireNonNull(uioDev, "uioDev");
         if (nodes < 2 || nodes > MAX_NODES) {
             throw new MeshException("a mesh has 2 to " + MAX_NODES + " nodes, not " + nodes);
         }
@@ -92,48 +104,48 @@ public record MeshConfig(Path dir, int nodes, String name, int ringCapacity, int
     public static MeshConfig defaults(Path dir) {
         return new MeshConfig(dir, DEFAULT_NODES, DEFAULT_NAME, DEFAULT_RING_CAPACITY,
                 DEFAULT_MAX_PACKET_LENGTH, DEFAULT_BATCH_LIMIT, DEFAULT_SEND_TIMEOUT_NANOS,
-                DEFAULT_LEASE_TIMEOUT_NANOS, Notify.SOCKET);
+                DEFAULT_LEASE_TIMEOUT_NANOS, Notify.SOCKET, UioDevice.DEFAULT_SYSFS_ROOT, UioDevice.DEFAULT_DEV_ROOT);
     }
 
     public MeshConfig withDir(Path value) {
         return new MeshConfig(value, nodes, name, ringCapacity, maxPacketLength, batchLimit,
-                sendTimeoutNanos, leaseTimeoutNanos, notifier);
+                sendTimeoutNanos, leaseTimeoutNanos, notifier, uioSysfs, uioDev);
     }
 
     public MeshConfig withNodes(int value) {
         return new MeshConfig(dir, value, name, ringCapacity, maxPacketLength, batchLimit,
-                sendTimeoutNanos, leaseTimeoutNanos, notifier);
+                sendTimeoutNanos, leaseTimeoutNanos, notifier, uioSysfs, uioDev);
     }
 
     public MeshConfig withName(String value) {
         return new MeshConfig(dir, nodes, value, ringCapacity, maxPacketLength, batchLimit,
-                sendTimeoutNanos, leaseTimeoutNanos, notifier);
+                sendTimeoutNanos, leaseTimeoutNanos, notifier, uioSysfs, uioDev);
     }
 
     public MeshConfig withRingCapacity(int value) {
         return new MeshConfig(dir, nodes, name, value, maxPacketLength, batchLimit,
-                sendTimeoutNanos, leaseTimeoutNanos, notifier);
+                sendTimeoutNanos, leaseTimeoutNanos, notifier, uioSysfs, uioDev);
     }
 
     public MeshConfig withMaxPacketLength(int value) {
         return new MeshConfig(dir, nodes, name, ringCapacity, value, batchLimit,
-                sendTimeoutNanos, leaseTimeoutNanos, notifier);
+                sendTimeoutNanos, leaseTimeoutNanos, notifier, uioSysfs, uioDev);
     }
 
     /** Both sizes at once (each alone may be refused against the other's old value). */
     public MeshConfig withSizes(int ringCapacity, int maxPacketLength) {
         return new MeshConfig(dir, nodes, name, ringCapacity, maxPacketLength, batchLimit,
-                sendTimeoutNanos, leaseTimeoutNanos, notifier);
+                sendTimeoutNanos, leaseTimeoutNanos, notifier, uioSysfs, uioDev);
     }
 
     public MeshConfig withBatchLimit(int value) {
         return new MeshConfig(dir, nodes, name, ringCapacity, maxPacketLength, value,
-                sendTimeoutNanos, leaseTimeoutNanos, notifier);
+                sendTimeoutNanos, leaseTimeoutNanos, notifier, uioSysfs, uioDev);
     }
 
     public MeshConfig withSendTimeoutNanos(long value) {
         return new MeshConfig(dir, nodes, name, ringCapacity, maxPacketLength, batchLimit, value,
-                leaseTimeoutNanos, notifier);
+                leaseTimeoutNanos, notifier, uioSysfs, uioDev);
     }
 
     /**
@@ -142,13 +154,23 @@ public record MeshConfig(Path dir, int nodes, String name, int ringCapacity, int
      */
     public MeshConfig withLeaseTimeout(Duration value) {
         return new MeshConfig(dir, nodes, name, ringCapacity, maxPacketLength, batchLimit, sendTimeoutNanos,
-                value.toNanos(), notifier);
+                value.toNanos(), notifier, uioSysfs, uioDev);
+    }
+
+    /**
+     * Where the UIO devices of {@link Notify#UIO} are: {@code sysfs} lists them ({@code uioN/name},
+     * {@code uioN/maps/mapM/...}) and {@code dev} holds their nodes {@code uioN}. The defaults are
+     * {@link UioDevice#DEFAULT_SYSFS_ROOT} and {@link UioDevice#DEFAULT_DEV_ROOT}.
+     */
+    public MeshConfig withUioRoots(Path sysfs, Path dev) {
+        return new MeshConfig(dir, nodes, name, ringCapacity, maxPacketLength, batchLimit, sendTimeoutNanos,
+                leaseTimeoutNanos, notifier, sysfs, dev);
     }
 
     /** How a node that has nothing to receive is woken ({@link Notify}); every node of a mesh must use the same. */
     public MeshConfig withNotify(Notify value) {
         return new MeshConfig(dir, nodes, name, ringCapacity, maxPacketLength, batchLimit, sendTimeoutNanos,
-                leaseTimeoutNanos, value);
+                leaseTimeoutNanos, value, uioSysfs, uioDev);
     }
 
     /**
@@ -163,21 +185,30 @@ public record MeshConfig(Path dir, int nodes, String name, int ringCapacity, int
          * {@link io.dataport.queue.Notifier#DEFAULT_POLL_NANOS} (a bounded back-off). Needs nothing but
          * the regions, so it works between virtual machines.
          */
-        POLL;
+        POLL,
+        /**
+         * The links are UIO devices, one per pair (a seL4/CAmkES cross-VM connection exposed by the
+         * guest's {@code connection.ko}), named {@link MeshConfig#uioDeviceName}: the pair's region is the
+         * device's map 1 (its dataport), the node sleeps on all its devices' nodes {@code /dev/uioN}
+         * at once (one 4-byte read per event) and kicks a peer by a 32-bit store at offset 0 of map
+         * 0 (the event register) of the device it shares with that peer. No file in {@link MeshConfig#dir}.
+         */
+        UIO;
 
-        /** The option's value: {@code socket} or {@code poll}. */
+        /** The option's value: {@code socket}, {@code poll} or {@code uio}. */
         public String label() {
             return name().toLowerCase(java.util.Locale.ROOT);
         }
 
-        /** Parses {@code socket} or {@code poll}; anything else is a one-line error naming the choices. */
+        /** Parses {@code socket}, {@code poll} or {@code uio}; anything else is a one-line error naming the choices. */
         public static Notify parse(String text) {
             for (Notify n : values()) {
                 if (n.label().equals(text)) {
                     return n;
                 }
             }
-            throw new MeshException("unknown notifier '" + text + "': use socket (one host) or poll (between VMs)");
+            throw new MeshException("unknown notifier '" + text + "': use socket (one host), poll (between VMs)"
+                    + " or uio (CAmkES cross-VM connections as UIO devices)");
         }
     }
 
@@ -238,14 +269,25 @@ public record MeshConfig(Path dir, int nodes, String name, int ringCapacity, int
         return RegionOptions.defaults().withLeaseTimeout(Duration.ofNanos(leaseTimeoutNanos));
     }
 
+    /**
+     * With {@link Notify#UIO}: the name of the UIO device (the CAmkES cross-VM connection) that
+     * nodes {@code a} and {@code b} share, the same in both of them: {@code pair-LOW-HIGH}.
+     */
+    public static String uioDeviceName(int a, int b) {
+        return "pair-" + Math.min(a, b) + "-" + Math.max(a, b);
+    }
+
     /** The doorbell (a Unix-domain socket) that node {@code id} sleeps on. */
     public Path doorbellFile(int id) {
         return dir.resolve("node-" + id + ".bell");
     }
 
-    /** A one-line description for logs: name, nodes, sizes, directory. */
+    /** A one-line description for logs: name, nodes, sizes, directory (or UIO roots). */
     public String describe() {
-        return "mesh '" + name + "' of " + nodes + " nodes in " + dir + " (one region per pair, rings of "
+        String where = notifier == Notify.UIO
+                ? "over UIO devices pair-A-B in " + uioSysfs + " (nodes in " + uioDev + ")"
+                : "in " + dir;
+        return "mesh '" + name + "' of " + nodes + " nodes " + where + " (one region per pair, rings of "
                 + ringCapacity + " bytes, packets up to " + maxPacketLength + " bytes, " + notifier.label()
                 + " notifier)";
     }

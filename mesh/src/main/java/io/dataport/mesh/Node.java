@@ -36,6 +36,15 @@ import java.util.concurrent.locks.ReentrantLock;
  * {@link MeshConfig.Notify#SOCKET}, its doorbell {@code node-b.bell}). Each role is held by a lease in the region's shared memory, kept alive by
  * the library's keeper thread. See {@link MeshConfig#regionFile} and {@code docs/mesh.md}.
  *
+ * <h2>Links from UIO devices</h2>
+ * With {@link MeshConfig.Notify#UIO} (a guest of a seL4/CAmkES system) there are no files: the
+ * region of nodes {@code a < b} is map 1 (the dataport) of the UIO device named {@code pair-a-b}
+ * ({@link MeshConfig#uioDeviceName}, a cross-VM connection of {@code connection.ko}) in each of the
+ * two guests; the receive thread sleeps on all its devices' nodes {@code /dev/uioN} with one
+ * notifier, and a sender kicks its peer by a store at offset 0 of map 0 of the device they share.
+ * {@link UioLinks} finds, checks, maps and unmaps them; the wake-up protocol is the same as with the
+ * doorbell.
+ *
  * <h2>Joining</h2>
  * {@link #join} binds the node's doorbell (socket notifier only), then for each peer creates the pair's region file if it
  * is missing (mode 0600, appearing under its name only once fully sized), opens it with the pair's
@@ -80,8 +89,10 @@ public final class Node implements AutoCloseable {
     private final MeshConfig config;
     private final int id;
     private final int holder;
-    /** What the receive thread sleeps on: the node's doorbell, or a polling notifier. */
+    /** What the receive thread sleeps on: the node's doorbell, a polling notifier, or its UIO devices' nodes. */
     private final Notifier waiting;
+    /** With {@link MeshConfig.Notify#UIO}: the devices whose dataports the regions are, and their notifiers; else null. */
+    private final UioLinks uio;
     private final Region[] regions;
     private final Outbound[] outbound;
     private final Inbound[] inbound;
@@ -94,12 +105,13 @@ public final class Node implements AutoCloseable {
     private int nextStart;
     private volatile boolean closed;
 
-    private Node(MeshConfig config, int id, int holder, Notifier waiting, Region[] regions, Outbound[] outbound,
-                 Inbound[] inboundByPeer) {
+    private Node(MeshConfig config, int id, int holder, Notifier waiting, UioLinks uio, Region[] regions,
+                 Outbound[] outbound, Inbound[] inboundByPeer) {
         this.config = config;
         this.id = id;
         this.holder = holder;
         this.waiting = waiting;
+        this.uio = uio;
         this.regions = regions;
         this.outbound = outbound;
         this.inboundByPeer = inboundByPeer;
@@ -122,27 +134,51 @@ public final class Node implements AutoCloseable {
     /**
      * Joins the mesh as node {@code id}: checks the directory, binds the doorbell, creates (if
      * missing) and opens the node's {@code nodes - 1} pair regions and claims its
-     * {@code 2 * (nodes - 1)} roles in them. Throws {@link MeshException} with a message naming the
-     * problem and the file.
+     * {@code 2 * (nodes - 1)} roles in them. With {@link MeshConfig.Notify#UIO} the directory is not
+     * used: the regions are the dataports of the node's UIO devices, found, checked and mapped by
+     * {@link UioLinks} (a missing device, or one too small or unaligned for the mesh's regions, is
+     * refused naming it). Throws {@link MeshException} with a message naming the problem and the
+     * file or device.
      */
     public static Node join(MeshConfig config, int id) {
+        return join(config, id, UioLinks.CAMKES);
+    }
+
+    /**
+     * {@link #join(MeshConfig, int)} with the UIO devices' events waited on and emitted as
+     * {@code wiring} says (tests: stand-ins for the event part of {@code /dev/uioN}); used only with
+     * {@link MeshConfig.Notify#UIO}.
+     */
+    static Node join(MeshConfig config, int id, UioLinks.Wiring wiring) {
         if (id < 0 || id >= config.nodes()) {
             throw new MeshException("unknown node id " + id + ": " + config.describe() + " has node ids 0 to "
                     + (config.nodes() - 1));
         }
-        prepareDirectory(config, id);
+        MeshConfig.Notify notify = config.notifier();
+        if (notify != MeshConfig.Notify.UIO) {
+            prepareDirectory(config, id);
+        }
         RegionOptions options = config.regionOptions();
         List<AutoCloseable> opened = new ArrayList<>();
         try {
-            Notifier waiting = config.notifier() == MeshConfig.Notify.SOCKET ? bindDoorbell(config, id) : Notifier.polling();
-            opened.add(waiting);
+            UioLinks uio = null;
+            Notifier waiting;
+            if (notify == MeshConfig.Notify.UIO) {
+                uio = UioLinks.open(config, id, wiring);
+                opened.add(uio); // closed last: it unmaps the memory every region and ring end below uses
+                waiting = uio.waiting();
+            } else {
+                waiting = notify == MeshConfig.Notify.SOCKET ? bindDoorbell(config, id) : Notifier.polling();
+                opened.add(waiting);
+            }
             Region[] regions = new Region[config.nodes()];
             List<Claim> claims = new ArrayList<>();
             for (int peer = 0; peer < config.nodes(); peer++) {
                 if (peer == id) {
                     continue;
                 }
-                Region region = openRegion(config, id, peer, options);
+                Region region = uio != null ? wrapRegion(config, id, peer, options, uio)
+                        : openRegion(config, id, peer, options);
                 opened.add(region);
                 regions[peer] = region;
                 RegionGeometry geometry = region.geometry();
@@ -155,21 +191,26 @@ public final class Node implements AutoCloseable {
             for (Claim claim : claims) {
                 if (claim.producer) {
                     outbound[claim.peer] = new Outbound(id, claim.peer, claim.where(), (RingProducer) claim.end,
-                            config.notifier() == MeshConfig.Notify.SOCKET ? config.doorbellFile(claim.peer) : null,
+                            notify == MeshConfig.Notify.SOCKET ? config.doorbellFile(claim.peer) : null,
                             claim.region, claim.index);
                 } else {
                     inbound[claim.peer] = new Inbound(claim.peer, claim.where(), (RingConsumer) claim.end);
                 }
             }
             for (Outbound link : outbound) {
-                if (link != null) {
+                if (link == null) {
+                    continue;
+                }
+                if (uio != null) {
+                    link.wakePeerWith(uio.kicker(link.peer)); // owned and closed by uio
+                } else {
                     link.connectKicker(System.nanoTime());
                     if (link.kicker != null) {
                         opened.add(link.kicker);
                     }
                 }
             }
-            return new Node(config, id, options.holder(), waiting, regions, outbound, inbound);
+            return new Node(config, id, options.holder(), waiting, uio, regions, outbound, inbound);
         } catch (RuntimeException e) {
             for (int i = opened.size() - 1; i >= 0; i--) {
                 closeQuietly(opened.get(i));
@@ -243,18 +284,38 @@ public final class Node implements AutoCloseable {
         }
     }
 
-    /** Turns the library's refusal of a region into a message about the mesh. */
+    /** Wraps the pair's region in the dataport of the UIO device shared with {@code peer}. */
+    private static Region wrapRegion(MeshConfig config, int id, int peer, RegionOptions options, UioLinks uio) {
+        String name = uio.regionName(peer);
+        try {
+            return Region.wrap(uio.region(peer), name, config.regionGeometry(id, peer), options);
+        } catch (RegionException e) {
+            throw explain(config, id, name, probe -> Region.wrap(uio.formattedRegion(peer), name, null, probe),
+                    "zero the dataport if the old mesh is gone (no node may be using it)", e);
+        }
+    }
+
+    /** Turns the library's refusal of a region file into a message about the mesh. */
     private static MeshException explain(MeshConfig config, int id, Path path, RegionException e) {
+        return explain(config, id, path.toString(), probe -> Region.open(path, null, probe),
+                "remove the old mesh's files if it is gone", e);
+    }
+
+    /** Turns the library's refusal of a region ({@code path}: a file or a device's map) into a message about the mesh. */
+    private static MeshException explain(MeshConfig config, int id, String path,
+                                         java.util.function.Function<RegionOptions, Region> reopen, String clear,
+                                         RegionException e) {
         // read the directory as it is (no geometry: nothing is formatted), giving up at once if it is not there
         RegionOptions probe = RegionOptions.lookOnly();
-        try (Region other = Region.open(path, null, probe)) {
+        try (Region other = reopen.apply(probe)) {
             RegionGeometry found = other.geometry();
             RegionGeometry.Ring ring = found.rings().get(0);
             if (found.tag() != config.tag()) {
                 return new MeshException("node " + id + ": " + path + " belongs to another mesh: its tag is "
                         + Long.toHexString(found.tag()) + " but " + config.describe() + " has tag "
                         + Long.toHexString(config.tag()) + ". Every node of a mesh must use the same mesh name and"
-                        + " node count; use another directory, or remove the old mesh's files if it is gone", e);
+                        + " node count; " + (config.notifier() == MeshConfig.Notify.UIO ? "" : "use another directory,"
+                        + " or ") + clear, e);
             }
             if (ring.capacity() != config.ringCapacity()
                     || ring.maxRecordLength() != config.ringConfig().maxRecordLength()) {
@@ -262,7 +323,7 @@ public final class Node implements AutoCloseable {
                         + " bytes for packets up to " + (ring.maxRecordLength() - MeshConfig.HEADER_LENGTH)
                         + " bytes, but this node is configured for rings of " + config.ringCapacity()
                         + " bytes and packets up to " + config.maxPacketLength() + " bytes. Every node of a mesh must use"
-                        + " the same sizes; use them, or remove the old mesh's files if it is gone", e);
+                        + " the same sizes; use them, or " + clear, e);
             }
         } catch (DataportException unreadable) {
             // fall through: the library's own message says what is wrong with the region
@@ -544,7 +605,7 @@ public final class Node implements AutoCloseable {
 
     /**
      * Whether {@code peer} has joined: with the socket notifier, its doorbell answered us (so this
-     * node can wake it); with the polling notifier, the consumer role of our ring to it is held.
+     * node can wake it); with the polling and UIO notifiers, the consumer role of our ring to it is held.
      */
     public boolean connectedTo(int peer) {
         Outbound link = outbound(peer);
@@ -562,9 +623,11 @@ public final class Node implements AutoCloseable {
 
     /**
      * Leaves the mesh: detaches every ring end (releasing its lease, so the next incarnation claims
-     * it at once), releases the regions and removes the doorbell. The region files stay: packets
+     * it at once), releases the regions and removes the doorbell; with UIO links, then closes the
+     * devices' notifiers and unmaps their dataports. The region files (the dataports) stay: packets
      * sent to this node wait there for its next incarnation. Call it after the receiving and sending
-     * threads stopped. Idempotent.
+     * threads stopped (with UIO links a thread still using the node would touch unmapped memory and
+     * crash the JVM). Idempotent.
      */
     @Override
     public void close() {
@@ -588,7 +651,11 @@ public final class Node implements AutoCloseable {
                 closeQuietly(region);
             }
         }
-        waiting.close();
+        if (uio != null) {
+            uio.close(); // the waiting notifier too, then the dataports: nothing uses them any more
+        } else {
+            waiting.close();
+        }
     }
 
     private static void closeQuietly(AutoCloseable closeable) {
@@ -632,6 +699,16 @@ public final class Node implements AutoCloseable {
             this.peerDoorbell = peerDoorbell;
             this.region = region;
             this.ringIndex = ringIndex;
+        }
+
+        /**
+         * With UIO links, at join: the peer's kick-only notifier exists before this end publishes
+         * anything. Kicks once, as {@link #connectKicker} does, in case the peer sleeps on a
+         * publication an earlier incarnation of this node made and died before kicking.
+         */
+        void wakePeerWith(Notifier peerKicker) {
+            producer.wakePeerWith(peerKicker);
+            peerKicker.kick();
         }
 
         /**

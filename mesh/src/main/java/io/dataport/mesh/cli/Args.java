@@ -21,7 +21,7 @@ final class Args {
 
     /** The options every mesh command takes: they describe the mesh. */
     static final Set<String> MESH_OPTIONS = Set.of("-d", "--dir", "-n", "--nodes", "--mesh", "--ring",
-            "--max-packet", "--batch", "--lease-timeout", "--notify");
+            "--max-packet", "--batch", "--lease-timeout", "--notify", "--uio-sysfs", "--uio-dev");
 
     Args(String command, String[] args, Set<String> withValue, Set<String> flags) {
         this.command = command;
@@ -127,13 +127,20 @@ final class Args {
     /** The mesh described by the common options. */
     MeshConfig meshConfig() {
         MeshConfig d = MeshConfig.defaults(defaultDir());
+        MeshConfig.Notify notify = notify(d.notifier());
+        for (String option : new String[] {"--uio-sysfs", "--uio-dev"}) {
+            if (has(option) && notify != MeshConfig.Notify.UIO) {
+                throw new UsageException(command + ": " + option + " is for links from UIO devices: add --notify uio");
+            }
+        }
         return new MeshConfig(Path.of(string("--dir", d.dir().toString())), integer("--nodes", d.nodes()),
                 string("--mesh", d.name()), bytes("--ring", d.ringCapacity()),
                 bytes("--max-packet", d.maxPacketLength()), integer("--batch", d.batchLimit()), d.sendTimeoutNanos(),
-                leaseTimeoutNanos(d.leaseTimeoutNanos()), notify(d.notifier()));
+                leaseTimeoutNanos(d.leaseTimeoutNanos()), notify, Path.of(string("--uio-sysfs", d.uioSysfs().toString())),
+                Path.of(string("--uio-dev", d.uioDev().toString())));
     }
 
-    /** {@code --notify socket|poll}. */
+    /** {@code --notify socket|poll|uio}. */
     private MeshConfig.Notify notify(MeshConfig.Notify otherwise) {
         if (!has("--notify")) {
             return otherwise;

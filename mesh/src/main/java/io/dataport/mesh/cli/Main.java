@@ -107,9 +107,17 @@ public final class Main {
               --batch N            packets taken from one link per receive round (default 64)
               --lease-timeout S    after a crash, the restarted node takes over its roles once their
                                    leases stood still this long (default 10 s; may differ per node)
-              --notify socket|poll how a node asleep on its inbound rings is woken: a Unix-socket
-                                   doorbell (default; one host) or bounded polling of the regions
-                                   (at most 1 ms late; needs nothing but the shared memory: VMs)
+              --notify socket|poll|uio
+                                   how a node asleep on its inbound rings is woken: a Unix-socket
+                                   doorbell (default; one host), bounded polling of the regions
+                                   (at most 1 ms late; needs nothing but the shared memory: VMs), or
+                                   uio: the links are UIO devices (seL4/CAmkES cross-VM connections of
+                                   connection.ko), one per pair named pair-A-B (A < B): the region is
+                                   its map1, a peer is kicked through its map0 and the node sleeps on
+                                   the /dev/uioN nodes; no files in --dir
+              --uio-sysfs DIR      with --notify uio: where the UIO devices are listed (default
+                                   /sys/class/uio)
+              --uio-dev DIR        with --notify uio: where their uioN nodes are (default /dev)
             """;
 
     /** {@code node}: run a node until "quit" (or end of input with --exit-on-eof, or a signal). */
