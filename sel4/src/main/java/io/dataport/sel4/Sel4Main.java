@@ -1,5 +1,6 @@
 package io.dataport.sel4;
 
+import io.dataport.mesh.cli.PicocliMain;
 import picocli.CommandLine;
 
 /**
@@ -15,19 +16,8 @@ public final class Sel4Main {
     }
 
     static int execute(String[] args) {
-        CommandLine cl = new CommandLine(new Sel4Demo());
-        cl.setExecutionExceptionHandler((e, line, parse) -> {
-            if (e instanceof Sel4Exception && !((Sel4Demo) line.getCommand()).debug) {
-                line.getErr().println("dataport sel4-demo: " + e.getMessage());
-                return 1;
-            }
-            throw e;
-        });
-        cl.setParameterExceptionHandler((e, a) -> {
-            e.getCommandLine().getErr().println("dataport sel4-demo: " + e.getMessage() + " (see ./dataport sel4-demo --help)");
-            return 2;
-        });
-        return cl.execute(args);
+        Sel4Demo demo = new Sel4Demo();
+        return PicocliMain.execute(demo, "sel4-demo", Sel4Exception.class, () -> demo.debug, args);
     }
 
     /** {@code --version}: the project's version from the jar manifest, or the build's. */

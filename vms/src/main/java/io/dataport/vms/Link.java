@@ -8,20 +8,18 @@ package io.dataport.vms;
  */
 enum Link {
     /** The Dataport TUN bridge over the pair's ivshmem region: {@code dp0}, 198.18.0.(vm+1). */
-    DATAPORT("dataport", "Dataport (ivshmem region, TUN bridge)"),
+    DATAPORT("dataport"),
     /** virtio-net over a QEMU {@code stream} netdev on a Unix socket, one per pair, no offloads: 198.18.(10+pair).(vm+1). */
-    SOCKET("virtio-socket", "virtio-net, stream netdev on a Unix socket (no offloads)"),
+    SOCKET("virtio-socket"),
     /** virtio-net over a tap device with {@code vnet_hdr} on a host bridge (TSO): 198.18.20.(vm+1). */
-    TAP("virtio-tap", "virtio-net, tap with vnet_hdr on a host bridge (offloads)"),
+    TAP("virtio-tap"),
     /** The guest's own loopback: a reference for its TCP stack, not a link. */
-    LOOPBACK("loopback", "the guest's own loopback (reference)");
+    LOOPBACK("loopback");
 
     final String label;
-    final String description;
 
-    Link(String label, String description) {
+    Link(String label) {
         this.label = label;
-        this.description = description;
     }
 
     /** The pairs of the full mesh, in order: pair p joins {@code PAIRS[p][0]} and {@code PAIRS[p][1]}. */

@@ -1,5 +1,6 @@
 package io.dataport.vms;
 
+import io.dataport.mesh.cli.PicocliMain;
 import picocli.CommandLine;
 
 /**
@@ -15,19 +16,7 @@ public final class VmMain {
     }
 
     static int execute(String[] args) {
-        CommandLine cl = new CommandLine(new VmDemo());
-        cl.setExecutionExceptionHandler((e, line, parse) -> {
-            if (e instanceof VmException) {
-                line.getErr().println("dataport vm-demo: " + e.getMessage());
-                return 1;
-            }
-            throw e;
-        });
-        cl.setParameterExceptionHandler((e, a) -> {
-            e.getCommandLine().getErr().println("dataport vm-demo: " + e.getMessage() + " (see ./dataport vm-demo --help)");
-            return 2;
-        });
-        return cl.execute(args);
+        return PicocliMain.execute(new VmDemo(), "vm-demo", VmException.class, () -> false, args);
     }
 
     /** {@code --version}: the project's version from the jar manifest, or the build's. */
