@@ -1,31 +1,28 @@
 --------------------------- MODULE AckOnlyFullBatch ---------------------------
 (* MUTANT.  poll publishes the consumer position only when it has delivered  *)
 (* `limit` records; when it finds the ring empty it returns without          *)
-(* publishing what it delivered so far (head = position; if (count == limit) *)
-(* publish(head)).  The next poll carries on from head.                      *)
+(* publishing what it delivered so far (it reads the end marker and        *)
+(* returns; if (count == limit) publish(head)).                             *)
 (* Design question: must poll release its partial batch when the ring runs   *)
 (* empty, or can acknowledgements wait for a full batch?                     *)
 (* Expected: liveness (the last records of a burst are delivered but never   *)
 (* acknowledged while the producer commits nothing more).                    *)
 EXTENDS DataportRing
 
-\* Start of a poll: head = cache, whether or not a partial batch is pending.
-MRefreshProducerPosition ==
-    /\ cpc = "poll"
-    /\ head = cachedProducerPosition         \* was: also ~BatchPending
-    /\ producerPosition # cachedProducerPosition
-    /\ LET p == producerPosition IN
-       IF ValidProducerPosition(p)
-       THEN cachedProducerPosition' = p /\ UNCHANGED cpc
-       ELSE cpc' = "poisoned" /\ UNCHANGED cachedProducerPosition
-    /\ UNCHANGED <<shared, prodVars, head, batch, hdr, rd, ghostVars>>
+\* The end marker read: the poll returns without publishing; the next poll
+\* carries on from head.
+MReadRecordHeader ==
+    \/ /\ ReadRecordHeader
+       /\ cpc' # "publish"
+    \/ /\ cpc = "poll" /\ Len(batch) < LIMIT
+       /\ buf[Idx(ConsumerSkip(head))].k = "E"
+       /\ UNCHANGED <<vars>>
 
 MPublishConsumerPosition ==
-    /\ Len(batch) = LIMIT                    \* was: EndOfBatch (limit or caught up)
+    /\ Len(batch) = LIMIT                    \* was: EndOfBatch (limit or end marker)
     /\ PublishConsumerPosition
 
-MConsumerWork == \/ MRefreshProducerPosition
-                 \/ ReadRecordHeader
+MConsumerWork == \/ MReadRecordHeader
                  \/ ReadPayload
                  \/ MPublishConsumerPosition
 

@@ -18,7 +18,7 @@ ReleaseBeforeHandler ==
     /\ ackCount' = (ackCount + Len(batch) + 1) % IDMOD
     /\ batch' = <<>>
     /\ early' = TRUE
-    /\ UNCHANGED <<buf, producerPosition, prodVars, cpc, cachedProducerPosition,
+    /\ UNCHANGED <<buf, producerPosition, prodVars, cpc,
                    hdr, rd, pubCount, pCrashes, cCrashes>>
 
 \* The handler reads the released record at its old place (head - size).
@@ -33,10 +33,9 @@ ReadPayloadReleased ==
           ELSE /\ hdr' = [hdr EXCEPT !.ok = ok]
                /\ rd' = IF ok THEN rd + 1 ELSE rd
                /\ UNCHANGED <<cpc, early>>
-    /\ UNCHANGED <<shared, prodVars, head, cachedProducerPosition, batch, ghostVars>>
+    /\ UNCHANGED <<shared, prodVars, head, batch, ghostVars>>
 
 MNext == \/ /\ \/ ProducerWork
-               \/ RefreshProducerPosition
                \/ ReadRecordHeader
                \/ ~early /\ ReadPayload
                \/ PublishConsumerPosition

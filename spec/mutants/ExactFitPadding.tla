@@ -15,10 +15,14 @@ MRefreshConsumerPosition == RefreshConsumerPositionWith(RoomFor, MPadsFor)
 
 MProducerWork == \/ \E s \in SIZES : MTryClaim(s)
                  \/ MRefreshConsumerPosition
+                 \/ WriteEndMarker
                  \/ WritePadding
                  \/ WritePayload
+                 \/ FinishPayload
                  \/ WriteRecordHeader
+                 \/ Publish
                  \/ PublishProducerPosition
+                 \/ ScanForEnd
 
 MNext == MProducerWork \/ ConsumerWork \/ Environment
 MSafetySpec == Init /\ [][MNext]_vars

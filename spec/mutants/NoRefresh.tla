@@ -10,10 +10,14 @@
 EXTENDS DataportRing
 
 MProducerWork == \/ \E s \in SIZES : TryClaim(s)
+                 \/ WriteEndMarker
                  \/ WritePadding
                  \/ WritePayload
+                 \/ FinishPayload
                  \/ WriteRecordHeader
+                 \/ Publish
                  \/ PublishProducerPosition
+                 \/ ScanForEnd
 
 MNext == MProducerWork \/ ConsumerWork \/ Environment
 MSafetySpec == Init /\ [][MNext]_vars

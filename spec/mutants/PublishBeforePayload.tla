@@ -1,29 +1,30 @@
 ------------------------- MODULE PublishBeforePayload -------------------------
-(* MUTANT.  RingProducer.commit() does not wait for the payload: the header  *)
-(* (and then the producer position) may be written before the payload slots *)
-(* of the claim.  Design question: must the commit (header + release store  *)
-(* of the position) come strictly after the last payload write?              *)
-(* Expected: property Refinement (a record is published whose payload is    *)
+(* MUTANT.  RingProducer.commit() does not wait for the payload: the end     *)
+(* marker and the header (the commit) may be written before the payload     *)
+(* slots of the claim.  Design question: must the commit (the release store *)
+(* of the header) come strictly after the last payload write?               *)
+(* Expected: property Refinement (a record becomes visible whose payload is *)
 (* not yet the record's).                                                   *)
 EXTENDS DataportRing
 
 \* was: written = claimSize - 1
-WriteRecordHeaderEarly ==
+FinishPayloadEarly ==
     /\ ppc = "claimed"
     /\ written <= claimSize - 1
-    /\ buf' = [buf EXCEPT ![Idx(tail)] = Header(NextId, claimSize)]
-    /\ tail' = Add(tail, claimSize)
-    /\ unpub' = unpub + 1
-    /\ ppc' = "idle" /\ claimSize' = 0 /\ written' = 0
-    /\ UNCHANGED <<producerPosition, consumerPosition, cachedConsumerPosition,
+    /\ ppc' = "end"
+    /\ UNCHANGED <<shared, tail, cachedConsumerPosition, claimSize, written, unpub, held,
                    consVars, ghostVars>>
 
 MProducerWork == \/ \E s \in SIZES : TryClaim(s)
                  \/ RefreshConsumerPosition
+                 \/ WriteEndMarker
                  \/ WritePadding
                  \/ WritePayload
-                 \/ WriteRecordHeaderEarly
+                 \/ FinishPayloadEarly
+                 \/ WriteRecordHeader
+                 \/ Publish
                  \/ PublishProducerPosition
+                 \/ ScanForEnd
 
 MNext == MProducerWork \/ ConsumerWork \/ Environment
 MSafetySpec == Init /\ [][MNext]_vars

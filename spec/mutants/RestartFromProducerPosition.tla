@@ -10,11 +10,8 @@ EXTENDS DataportRing
 
 AttachConsumerAtProducer ==
     /\ cpc = "down"
-    /\ IF Dist(consumerPosition, producerPosition) <= CAPACITY
-       THEN /\ cpc' = "poll"
-            /\ head' = producerPosition                    \* was: consumerPosition
-            /\ cachedProducerPosition' = producerPosition  \* was: consumerPosition
-       ELSE /\ cpc' = "poisoned" /\ UNCHANGED <<head, cachedProducerPosition>>
+    /\ cpc' = "poll"
+    /\ head' = producerPosition                    \* was: consumerPosition
     /\ UNCHANGED <<shared, prodVars, batch, hdr, rd, ghostVars>>
 
 MEnvironment == Abort \/ CrashProducer \/ AttachProducer \/ CrashConsumer \/ AttachConsumerAtProducer

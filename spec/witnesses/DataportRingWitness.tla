@@ -9,7 +9,7 @@
 EXTENDS DataportRing
 
 \* the producer counter has wrapped past POSMOD while the consumer's has not
-NeverCounterWrap == ~(producerPosition < consumerPosition)
+NeverCounterWrap == ~(ProducerUp /\ tail < consumerPosition)
 
 \* a padding record was written (some record did not fit before the end)
 NeverPadding == \A i \in Slots : buf[i].k # "D"
@@ -17,8 +17,9 @@ NeverPadding == \A i \in Slots : buf[i].k # "D"
 \* a record was written that ends exactly at the region end (no padding)
 NeverExactFit == \A i \in Slots : buf[i].k = "H" => i + buf[i].size < CAPACITY
 
-\* the published ring was completely full (no slot kept empty)
-NeverFull == Dist(consumerPosition, producerPosition) < CAPACITY
+\* the ring was completely full: the producer's end marker is in the last
+\* slot before consumerPosition + CAPACITY
+NeverFull == ~(ProducerUp /\ Dist(consumerPosition, tail) = CAPACITY - 1)
 
 \* after both sides crashed and re-attached, records still flow: the consumer
 \* acknowledged a batch after its own restart and after the producer's
@@ -47,6 +48,16 @@ NeverExactFitConsumed ==
 \* the consumer released (published its position past) the end of the data
 \* region and at least one slot after it: one batch consumed across the wrap
 NeverWrapConsumed ==
-    [][~(/\ consumerPosition' # consumerPosition /\ cpc = "poll"
+    [][~(/\ consumerPosition' # consumerPosition /\ cpc \in {"poll", "publish"}
          /\ Dist(consumerPosition, consumerPosition') > ToEnd(consumerPosition))]_vars
+\* a restarted producer's recovery scan walked over a committed record or
+\* padding (layout version 3)
+NeverScannedRecord == [][~(ppc = "scan" /\ ppc' = "scan" /\ tail' # tail)]_vars
+
+\* a restarted producer found its hint behind the consumer and scanned from
+\* the consumer position instead
+NeverHintBehind == ~(ppc = "scan" /\ Dist(consumerPosition, producerPosition) > CAPACITY)
+
+\* one Publish made two records visible at once (a batch behind a held header)
+NeverBatchPublished == [][~(unpub = 2 /\ unpub' = 0 /\ pubCount' # pubCount)]_vars
 ================================================================================
