@@ -175,12 +175,14 @@ Init ==
 
 RoomFor(cache, s) == Dist(cache, tail) + Need(tail, s) <= CAPACITY   \* end marker slot included
 PadsFor(s)        == s > ToEnd(ProducerSkip(tail))                    \* exact fit: no padding
-\* The recovery hint is never a lap behind what the producer writes (Java: it
-\* is published with every reservation, at most 1/16 of the capacity apart),
-\* so that a restarted producer can compare it with the consumer position.
+\* A claim opens only if the recovery hint is not a lap behind what it will
+\* write (Java: the hint moves with every reservation, and a claim that finds
+\* it staler moves it first), so that a restarted producer can compare the
+\* hint with the consumer position.
 HintFresh(s) == Dist(producerPosition, tail) + Need(tail, s) <= CAPACITY
 \* The producer's frontier as the consumer can see it: the held header's
-\* slot, or the tail.  A record boundary holding the end marker.
+\* slot, or the tail.  A record boundary holding the end marker.  With the
+\* hint there, HintFresh follows from room (the consumer is not past it).
 Frontier == IF unpub > 0 THEN held.pos ELSE tail
 
 \* The claim is open at the first usable slot: a padding first when the
@@ -200,15 +202,11 @@ OpenClaimWith(Pads(_), s) ==
 TryClaimWith(Room(_, _), Pads(_), s) ==
     /\ ppc = "idle"
     /\ unpub < MAXBATCH
-    /\ IF ~Room(cachedConsumerPosition, s)
-       THEN /\ ppc' = "full" /\ claimSize' = s /\ written' = 0
-            /\ UNCHANGED <<shared, tail>>
-       ELSE IF HintFresh(s)
-       THEN /\ OpenClaimWith(Pads, s)
-            /\ UNCHANGED shared
-       ELSE /\ producerPosition' = Frontier   \* PublishProducerPosition first
-            /\ UNCHANGED <<buf, consumerPosition, ppc, tail, claimSize, written>>
-    /\ UNCHANGED <<cachedConsumerPosition, unpub, held, consVars, ghostVars>>
+    /\ IF Room(cachedConsumerPosition, s)
+       THEN /\ HintFresh(s)                   \* else PublishProducerPosition first
+            /\ OpenClaimWith(Pads, s)
+       ELSE /\ ppc' = "full" /\ claimSize' = s /\ written' = 0 /\ UNCHANGED tail
+    /\ UNCHANGED <<shared, cachedConsumerPosition, unpub, held, consVars, ghostVars>>
 
 TryClaim(s) == TryClaimWith(RoomFor, PadsFor, s)
 
@@ -313,12 +311,12 @@ Publish ==
     /\ UNCHANGED <<producerPosition, consumerPosition, ppc, tail, cachedConsumerPosition,
                    claimSize, written, consVars, ackCount, pCrashes, cCrashes>>
 
-\* [SharedRing.publishProducerPosition, release]: the recovery hint, at any
-\* time (Java: with every reservation and on close; tryClaim does it when the
-\* hint would fall a lap behind, see TryClaimWith).  Never read by the
+\* [SharedRing.publishProducerPosition, CAS]: the recovery hint moves to the
+\* frontier, at any time (Java: with every reservation, when a claim finds it
+\* a lap behind, see HintFresh, and on a region's close).  Never read by the
 \* consumer; no abstract step.
 PublishProducerPosition ==
-    /\ ppc \in {"idle", "full"}
+    /\ ppc \notin {"down", "poisoned", "fooled", "scan"}
     /\ producerPosition # Frontier
     /\ producerPosition' = Frontier
     /\ UNCHANGED <<buf, consumerPosition, prodVars, consVars, ghostVars>>

@@ -4,34 +4,72 @@
 (* running: a paused VM or a SIGSTOPped process resumes between any two of *)
 (* its shared-memory accesses, unaware that its lease expired.  Between    *)
 (* kernels nothing can stop it: no lock, no signal reaches it.  The rule   *)
-(* checked here (docs/decisions/0901) is that such a late writer can only  *)
-(* ever land in bytes that no live record uses:                            *)
+(* checked here (docs/decisions/0901, restated for layout version 3:       *)
+(* commit in the record, DataportRing.tla) is that such a late writer can  *)
+(* only ever land in bytes that no live record and no reachable header     *)
+(* uses, or commit a record that is complete where the consumer expects    *)
+(* the next one:                                                           *)
 (*                                                                         *)
+(* 0. Layout version 3.  The consumer never reads the producer position:   *)
+(*    at its position it reads the header slot once; the END MARKER "E"   *)
+(*    means no record yet, a record header "H" a committed record, a       *)
+(*    padding "D" bytes to skip (it may end before the region end: over a *)
+(*    hole).  A record is committed by the CAS of its header from the end  *)
+(*    marker that held its slot, after its payload and, at the slot after *)
+(*    it, a new end marker were stored.  The producer position word is    *)
+(*    only a recovery hint, published lazily.                              *)
 (* 1. Every word that decides what the consumer reads is written by a      *)
 (*    compare-and-set that fails for a stale holder (fencing tokens):      *)
-(*    - the reservation word W = (epoch, end): a holder writes records     *)
-(*      only below the end it reserved, extending it by CAS first;         *)
-(*    - the producer position word = (epoch, position), published by CAS;  *)
-(*    - record and padding headers, CASed from the value read before the   *)
-(*      payload was written (ReadSlot), after which the holder checks that *)
-(*      the position word still holds its epoch (CheckEpoch): a taker      *)
-(*      fences that word before it pads anything, so a holder that read a *)
-(*      slot the taker had already padded knows it lost.                   *)
-(* 2. A taker fences W with its epoch, reads the position P, records the   *)
-(*    old holder's reserved range [P, R) as a HOLE (with the epoch of the  *)
-(*    position word it read), then fences the position word.  Late payload*)
-(*    stores of the old holder can only fall in [P, R): the taker and its  *)
-(*    successors write a padding over every hole on every lap, so no      *)
-(*    record ever lives there.                                             *)
-(* 3. A holder that learns it lost (a failed CAS) makes no further store   *)
-(*    except removing the holes of its own epoch: all its stores happened  *)
-(*    before that CAS, so the range is free again.  A holder that never    *)
-(*    comes back (crashed) leaves its hole; that costs capacity, never data.*)
+(*    - the reservation word W = (epoch, end): a holder stores only below *)
+(*      the end it reserved (its end markers too), extending it by CAS;    *)
+(*    - the producer position word (epoch, position), published by CAS;   *)
+(*    - record and padding headers, CASed from the end marker read at the *)
+(*      claim (ReadSlot), after which the holder checks that the position *)
+(*      word still holds its epoch (CheckEpoch);                           *)
+(*    - an end marker at the FIRST SLOT OF A LAP (after a record or a      *)
+(*      padding that ends at the region end), CASed from the value read   *)
+(*      before CheckEpoch (ReadEndSlot).  Other end markers are plain      *)
+(*      stores.  (Not in the rule as first stated: without it a late end  *)
+(*      marker cuts the chain at a taker's padding that wraps; mutant      *)
+(*      FencingPlainEndMarkerAtLapStart.)                                  *)
+(* 2. A taker fences W with its epoch, reads the hint P, records the old   *)
+(*    holder's reserved range [P, R) as a HOLE (with the epoch of the      *)
+(*    position word it read), then fences the position word.  Late stores *)
+(*    of the old holder can only fall in [P, R).  Records the old holder  *)
+(*    committed after P are visible and live: the taker FINDS the frontier *)
+(*    by a scan from the later of P and the consumer position over        *)
+(*    committed headers to the first end marker (ScanForEnd), and pads     *)
+(*    from there to the end of the hole (end marker first, then the        *)
+(*    padding header by CAS from the end marker it read).  If that CAS    *)
+(*    fails, the old holder's late commit won the race at that slot: the  *)
+(*    taker scans on past it.  On later laps every holder pads over every *)
+(*    hole from its start (holes that overlap or touch as one).           *)
+(* 3. A holder that learns it lost (a failed CAS, CheckEpoch) makes no     *)
+(*    further store except removing the holes of its own epoch: all its   *)
+(*    stores happened before that, so the range is free again.  A holder *)
+(*    that never comes back (crashed) leaves its hole: capacity, never     *)
+(*    data.                                                                *)
 (*                                                                         *)
 (* Takeover may happen at any moment here (the lease expiry is the worst   *)
 (* case: see LeaseExpiry.tla for when a live holder is never taken over).  *)
 (* Records are one slot: a header word and a payload word written by two   *)
-(* separate stores, so a late payload store is a step of its own.          *)
+(* separate stores, so a late payload store is a step of its own; no       *)
+(* payload word is ever at a header position, so DataportRing's payload   *)
+(* cell read as a header cannot arise here (its stand-in: a late store     *)
+(* inside a hole never lands on a header position the taker reads, which  *)
+(* CommittedReachable checks); "G" is a word nobody wrote (the region's    *)
+(* first bytes), and a consumer or scan that reads it as a header is      *)
+(* fooled (NeverFooled).  Stale headers of earlier laps keep their value  *)
+(* (record ids are unique): delivering one is caught by DeliveredIntact,  *)
+(* and a CAS that finds one behaves as the real one would.                 *)
+(*                                                                         *)
+(* One record per commit: batching adds no case.  A batch holds back the  *)
+(* header of its first record (its slot keeps the end marker) and writes  *)
+(* the later headers behind it where the consumer cannot reach them; the  *)
+(* batch becomes visible by the CAS of that first header from the end     *)
+(* marker, which is this model's WriteRecordHeader with a longer record:  *)
+(* the later headers are plain stores into the holder's reservation, like *)
+(* payload, and the taker's scan passes them only through the first one.  *)
 (* Action names are the Java method names (docs/verification.md).          *)
 (***************************************************************************)
 EXTENDS Naturals, Sequences, FiniteSets
@@ -40,11 +78,11 @@ CONSTANTS
     CAPACITY,    \* slots in the data region
     POSMOD,      \* positions are counters modulo POSMOD (a multiple of CAPACITY)
     Claimants,   \* processes that may hold the producer role, one after another
-    CHUNK,       \* slots a holder reserves at a time
+    CHUNK,       \* slots a holder reserves at a time (at least what a claim needs)
     MAXEPOCH,    \* bound on the number of times the role is claimed
     MAXID        \* bound on the records written (ghost ids 1..MAXID)
 
-ASSUME /\ CAPACITY \in Nat \ {0}
+ASSUME /\ CAPACITY \in Nat /\ CAPACITY >= 2
        /\ POSMOD % CAPACITY = 0 /\ POSMOD >= 2 * CAPACITY
        /\ CHUNK \in 1..CAPACITY
        /\ MAXEPOCH \in Nat \ {0} /\ MAXID \in Nat \ {0}
@@ -53,63 +91,78 @@ VARIABLES
     \* ---- shared memory -------------------------------------------------
     buf,        \* slot -> [h: header word, d: payload word]
     resv,       \* reservation word [ep, end]
-    ppos,       \* producer position word [ep, pos]
+    ppos,       \* producer position word [ep, pos]: the recovery hint
     cpos,       \* consumer position (the consumer is not taken over here)
     lease,      \* lease word [ep, owner]
     holes,      \* hole table: set of [start: slot, len: slots, ep]
     \* ---- each claimant's private state ----------------------------------
-    pc,         \* claimant -> "out" | "idle" | "full" | "read" | "readpad" | "check"
-                \*             | "checkpad" | "write" | "header" | "pad"
+    pc,         \* claimant -> "out" | "idle" | "full" | "scan" | "read" | "readend"
+                \*             | "check" | "write" | "end" | "header" | "pad"
                 \*             | "take1" .. "take4" | "lost" | "gone" | "down"
+                \*             | "poisoned" | "fooled"
     ep,         \* claimant -> its epoch (0 before it ever claimed)
-    tail,       \* its own position (committed records, published or not)
+    tail,       \* its own position: its frontier, or where its scan is
     pub,        \* the position it last published
     myEnd,      \* the end of its reservation
     cacheC,     \* its cached consumer position
-    seen,       \* the header value read before a header/padding CAS
-    padTo,      \* slots of the padding being written
-    pendingIds, \* [slot, id] of records committed but not published, in order
+    seen,       \* the header value read at the claim (the CAS's expected value)
+    seenEnd,    \* the value read at a lap's first slot before its end marker CAS
+    padTo,      \* slots of the padding being written (0: a record)
+    rid,        \* the id of the record being written (its payload)
+    first,      \* a taker that has not found and padded its frontier yet
     tk,         \* a taker's reading: [wep, wend, pep, ppos]
     \* ---- consumer ------------------------------------------------------
-    cpc,        \* "poll" | "payload" | "poisoned" | "bad"
-    head, cachedP, curId,
+    cpc,        \* "poll" | "payload" | "poisoned" | "fooled" | "bad"
+    head, curId,
     \* ---- ghost --------------------------------------------------------
     nextId,     \* the next record id to write
-    committed,  \* ids published, in order
+    committed,  \* ids committed (header CAS), in order
     delivered,  \* how many of them the consumer delivered
-    live,       \* set of [slot, id]: records published and not yet consumed
-    writer,     \* id -> epoch of the holder that wrote it
-    late,       \* a payload store was made by a holder already fenced
-    released    \* a hole was removed by the holder it fenced
+    live,       \* set of [slot, id]: records committed and not yet consumed
+    writer,     \* id -> epoch of the holder that committed it
+    late,       \* a plain store was made by a holder already fenced
+    released,   \* a hole was removed by the holder it fenced
+    lateIds,    \* ids committed by a holder whose position word was already fenced
+    raced       \* a taker's padding CAS at its frontier failed (someone committed there)
 
 shared   == <<buf, resv, ppos, cpos, lease, holes>>
-private  == <<pc, ep, tail, pub, myEnd, cacheC, seen, padTo, pendingIds, tk>>
-consumer == <<cpc, head, cachedP, curId>>
-ghost    == <<nextId, committed, delivered, live, writer, late, released>>
+private  == <<pc, ep, tail, pub, myEnd, cacheC, seen, seenEnd, padTo, rid, first, tk>>
+consumer == <<cpc, head, curId>>
+ghost    == <<nextId, committed, delivered, live, writer, late, released, lateIds, raced>>
 vars     == <<shared, private, consumer, ghost>>
 
 -----------------------------------------------------------------------------
 Slots  == 0..CAPACITY-1
 Pos    == 0..POSMOD-1
 Epochs == 0..MAXEPOCH
-Ids    == 0..MAXID
 None   == "none"
 
-Garbage      == [k |-> "G", id |-> 0, n |-> 0, ep |-> 0]
-Hdr(i)       == [k |-> "H", id |-> i, n |-> 1, ep |-> 0]
-Pad(n)       == [k |-> "D", id |-> 0, n |-> n, ep |-> 0]
+Garbage == [k |-> "G", id |-> 0, n |-> 0]   \* bytes nobody wrote
+EndMark == [k |-> "E", id |-> 0, n |-> 0]   \* the end marker: no record here yet
+Hdr(i)  == [k |-> "H", id |-> i, n |-> 1]   \* a record header (one-slot record)
+Pad(n)  == [k |-> "D", id |-> 0, n |-> n]   \* a padding of n slots
+
+NoTk == [wep |-> 0, wend |-> 0, pep |-> 0, ppos |-> 0]
 
 Dist(a, b) == (b - a + POSMOD) % POSMOD        \* b - a of free-running counters
 Add(a, n)  == (a + n) % POSMOD
 Idx(p)     == p % CAPACITY
+Min(a, b)  == IF a < b THEN a ELSE b
+Max(a, b)  == IF a < b THEN b ELSE a
 \* Slot i lies in hole h (holes may wrap around the end of the region).
 InHole(i, h) == ((i - h.start) + CAPACITY) % CAPACITY < h.len
-\* Slots from slot i to the end of hole h.
-ToHoleEnd(i, h) == h.len - (((i - h.start) + CAPACITY) % CAPACITY)
+HoleAt(i)    == {h \in holes : InHole(i, h)}
+InAnyHole(i) == HoleAt(i) # {}
+\* The later of a hint p and a consumer position c, which are within a lap
+\* of each other (DataportRing.LaterOf).
+LaterOf(p, c) == IF Dist(c, p) <= CAPACITY THEN p ELSE c
+\* The position word no longer holds this claimant's epoch: a taker fenced it.
+PositionFenced(c) == ppos.ep # ep[c]
 
 -----------------------------------------------------------------------------
+\* The creator's region: arbitrary bytes, an end marker at slot 0.
 Init ==
-    /\ buf = [i \in Slots |-> [h |-> Garbage, d |-> 0]]
+    /\ buf = [i \in Slots |-> [h |-> IF i = 0 THEN EndMark ELSE Garbage, d |-> 0]]
     /\ resv = [ep |-> 0, end |-> 0]
     /\ ppos = [ep |-> 0, pos |-> 0]
     /\ cpos = 0
@@ -122,20 +175,38 @@ Init ==
     /\ myEnd = [c \in Claimants |-> 0]
     /\ cacheC = [c \in Claimants |-> 0]
     /\ seen = [c \in Claimants |-> Garbage]
+    /\ seenEnd = [c \in Claimants |-> Garbage]
     /\ padTo = [c \in Claimants |-> 0]
-    /\ pendingIds = [c \in Claimants |-> <<>>]
-    /\ tk = [c \in Claimants |-> [wep |-> 0, wend |-> 0, pep |-> 0, ppos |-> 0]]
-    /\ cpc = "poll" /\ head = 0 /\ cachedP = 0 /\ curId = 0
+    /\ rid = [c \in Claimants |-> 0]
+    /\ first = [c \in Claimants |-> FALSE]
+    /\ tk = [c \in Claimants |-> NoTk]
+    /\ cpc = "poll" /\ head = 0 /\ curId = 0
     /\ nextId = 1 /\ committed = <<>> /\ delivered = 0 /\ live = {}
     /\ writer = [i \in 1..MAXID |-> 0] /\ late = FALSE /\ released = FALSE
+    /\ lateIds = {} /\ raced = FALSE
 
 -----------------------------------------------------------------------------
 \* A CAS of a fenced word failed, or a fenced word holds a newer epoch: this
 \* claimant lost the role.  Its next step removes the holes of its own epoch
-\* (every store it made came before that CAS) and it stops (ReleaseHoles).
+\* (every store it made came before) and it stops (ReleaseHoles).
 LoseRole(c) ==
     /\ pc' = [pc EXCEPT ![c] = "lost"]
     /\ UNCHANGED <<holes>>
+
+\* A claimant that stopped (gone, down) keeps no private state but its
+\* epoch-free name: what it held is never used again (a state-space saving).
+Forget(c) ==
+    /\ ep' = [ep EXCEPT ![c] = 0]
+    /\ tail' = [tail EXCEPT ![c] = 0]
+    /\ pub' = [pub EXCEPT ![c] = 0]
+    /\ myEnd' = [myEnd EXCEPT ![c] = 0]
+    /\ cacheC' = [cacheC EXCEPT ![c] = 0]
+    /\ seen' = [seen EXCEPT ![c] = Garbage]
+    /\ seenEnd' = [seenEnd EXCEPT ![c] = Garbage]
+    /\ padTo' = [padTo EXCEPT ![c] = 0]
+    /\ rid' = [rid EXCEPT ![c] = 0]
+    /\ first' = [first EXCEPT ![c] = FALSE]
+    /\ tk' = [tk EXCEPT ![c] = NoTk]
 
 (*************************** taking the role *******************************)
 
@@ -148,9 +219,8 @@ ClaimLeaseWith(c, NewEpoch) ==
     /\ lease' = [ep |-> NewEpoch, owner |-> c]
     /\ ep' = [ep EXCEPT ![c] = NewEpoch]
     /\ pc' = [pc EXCEPT ![c] = "take1"]
-    /\ pendingIds' = [pendingIds EXCEPT ![c] = <<>>]
-    /\ UNCHANGED <<buf, resv, ppos, cpos, holes, tail, pub, myEnd, cacheC, seen,
-                   padTo, tk, consumer, ghost>>
+    /\ UNCHANGED <<buf, resv, ppos, cpos, holes, tail, pub, myEnd, cacheC, seen, seenEnd,
+                   padTo, rid, first, tk, consumer, ghost>>
 
 ClaimLease(c) == ClaimLeaseWith(c, lease.ep + 1)
 
@@ -165,24 +235,25 @@ FenceReservationWith(NewEpoch(_)) ==
        ELSE /\ resv' = [ep |-> NewEpoch(c), end |-> resv.end]
             /\ tk' = [tk EXCEPT ![c] = [wep |-> resv.ep, wend |-> resv.end, pep |-> 0, ppos |-> 0]]
             /\ pc' = [pc EXCEPT ![c] = "take2"]
-    /\ UNCHANGED <<buf, ppos, cpos, lease, holes, ep, tail, pub, myEnd, cacheC, seen,
-                   padTo, pendingIds, consumer, ghost>>
+    /\ UNCHANGED <<buf, ppos, cpos, lease, holes, ep, tail, pub, myEnd, cacheC, seen, seenEnd,
+                   padTo, rid, first, consumer, ghost>>
 
-\* Takeover step 2: read the position word (P, and the epoch of the last
-\* holder that fenced it: the only one that may still have stores in flight).
+\* Takeover step 2: read the position word (the hint P, and the epoch of the
+\* last holder that fenced it: the only one that may still have stores in flight).
 ReadPosition(c) ==
     /\ pc[c] = "take2"
     /\ IF ppos.ep > ep[c]
        THEN LoseRole(c) /\ UNCHANGED tk
        ELSE /\ tk' = [tk EXCEPT ![c].pep = ppos.ep, ![c].ppos = ppos.pos]
             /\ pc' = [pc EXCEPT ![c] = "take3"]
-    /\ UNCHANGED <<shared, ep, tail, pub, myEnd, cacheC, seen, padTo, pendingIds,
+    /\ UNCHANGED <<shared, ep, tail, pub, myEnd, cacheC, seen, seenEnd, padTo, rid, first,
                    consumer, ghost>>
 
 \* Takeover step 3: record [P, R) as a hole of that epoch BEFORE fencing the
 \* position word, so that a taker that pauses here leaves the hole for its
-\* own successor.  The old holder may still publish up to R before the fence:
-\* the hole then also covers published records, which is only conservative.
+\* own successor.  The hole also covers the records the old holder committed
+\* after P (the hint is lazy): only conservative, they are padded over on
+\* later laps, once consumed.
 HoleOf(t) == [start |-> Idx(t.ppos), len |-> Dist(t.ppos, t.wend), ep |-> t.pep]
 
 RecordHoleWith(Hole(_)) ==
@@ -191,29 +262,32 @@ RecordHoleWith(Hole(_)) ==
     /\ holes' = IF Dist(tk[c].ppos, tk[c].wend) = 0 THEN holes
                 ELSE holes \cup {Hole(tk[c])}
     /\ pc' = [pc EXCEPT ![c] = "take4"]
-    /\ UNCHANGED <<buf, resv, ppos, cpos, lease, ep, tail, pub, myEnd, cacheC, seen,
-                   padTo, pendingIds, tk, consumer, ghost>>
+    /\ UNCHANGED <<buf, resv, ppos, cpos, lease, ep, tail, pub, myEnd, cacheC, seen, seenEnd,
+                   padTo, rid, first, tk, consumer, ghost>>
 
 RecordHole == RecordHoleWith(HoleOf)
 
-\* Takeover step 4: CAS the position word to (my epoch, same position); start
-\* at that position: the first claim pads over the hole.
-FencePositionWith(NewEpoch(_)) ==
+\* Takeover step 4: CAS the position word to (my epoch, same position), read
+\* the consumer position, and start the scan for the frontier at the later
+\* of the two (the hint may lag behind the consumer).  (ScanFrom(_, _) and
+\* Then are parameters only for the mutant FencingPadFromHint.)
+FencePositionWith(NewEpoch(_), ScanFrom(_, _), Then) ==
   \E c \in Claimants :
     /\ pc[c] = "take4"
     /\ IF ppos.ep > ep[c]
-       THEN LoseRole(c) /\ UNCHANGED <<ppos, tail, pub, myEnd, cacheC>>
+       THEN LoseRole(c) /\ UNCHANGED <<ppos, tail, pub, myEnd, cacheC, first>>
        ELSE /\ ppos' = [ep |-> NewEpoch(c), pos |-> ppos.pos]
-            /\ pc' = [pc EXCEPT ![c] = "idle"]
-            /\ tail' = [tail EXCEPT ![c] = ppos.pos]
+            /\ pc' = [pc EXCEPT ![c] = Then]
+            /\ tail' = [tail EXCEPT ![c] = ScanFrom(ppos.pos, cpos)]
             /\ pub' = [pub EXCEPT ![c] = ppos.pos]
             /\ myEnd' = [myEnd EXCEPT ![c] = tk[c].wend]
             /\ cacheC' = [cacheC EXCEPT ![c] = cpos]
-    /\ UNCHANGED <<buf, resv, cpos, lease, holes, ep, seen, padTo, pendingIds, tk,
+            /\ first' = [first EXCEPT ![c] = (Then = "scan")]
+    /\ UNCHANGED <<buf, resv, cpos, lease, holes, ep, seen, seenEnd, padTo, rid, tk,
                    consumer, ghost>>
 
 FenceReservation == FenceReservationWith(LAMBDA c : ep[c])
-FencePosition    == FencePositionWith(LAMBDA c : ep[c])
+FencePosition    == FencePositionWith(LAMBDA c : ep[c], LaterOf, "scan")
 
 -----------------------------------------------------------------------------
 (******************************* producing ***********************************)
@@ -223,77 +297,166 @@ ReleaseHoles(c) ==
     /\ holes' = {h \in holes : h.ep # ep[c]}
     /\ released' = (released \/ \E h \in holes : h.ep = ep[c])
     /\ pc' = [pc EXCEPT ![c] = "gone"]
-    /\ UNCHANGED <<buf, resv, ppos, cpos, lease, ep, tail, pub, myEnd, cacheC, seen,
-                   padTo, pendingIds, tk, consumer, nextId, committed, delivered, live, writer, late>>
+    /\ Forget(c)
+    /\ UNCHANGED <<buf, resv, ppos, cpos, lease, consumer, nextId, committed, delivered, live,
+                   writer, late, lateIds, raced>>
 
-HoleAt(i) == {h \in holes : InHole(i, h)}
+\* A padding from slot i: to the first slot after i in no hole (holes that
+\* overlap or touch are padded as one, so that no header of a padding lies
+\* inside a hole), or to the region end if sooner.
+PadLen(i) ==
+    CHOOSE k \in 1..(CAPACITY - i) :
+        /\ k = CAPACITY - i \/ ~InAnyHole(i + k)
+        /\ \A j \in 1..k-1 : InAnyHole(i + j)
 
-\* Whether the tail lies inside this claimant's reservation [.., myEnd).
-Reserved(c) == Dist(tail[c], myEnd[c]) > 0 /\ Dist(tail[c], myEnd[c]) <= CAPACITY
+\* The claim at tail: a padding when the tail lies in a hole (as read in the
+\* shared hole table), else a one-slot record; either needs one more slot
+\* for the end marker after it.
+ClaimLen(c) == IF InAnyHole(Idx(tail[c])) THEN PadLen(Idx(tail[c])) ELSE 1
+Need(c)     == ClaimLen(c) + 1
+\* Room by the cached consumer position: no store at or beyond cpos + CAPACITY.
+Room(c)     == Dist(cacheC[c], tail[c]) + Need(c) <= CAPACITY
+\* The reservation covers every slot of the claim, the end marker's too.
+Covered(c)  == Dist(tail[c], myEnd[c]) >= Need(c) /\ Dist(tail[c], myEnd[c]) <= CAPACITY
 
-\* tryClaim of a one-slot record at tail, inside the reservation.  With the
-\* cached consumer position it needs one free slot (else "full", then
-\* RefreshConsumerPosition).  A tail inside a hole (as read in the shared hole
-\* table) means a padding to the hole's end, or to the region end if sooner.
-\* Every header this claimant writes, padding included, lies in its
-\* reservation, hence in the hole a taker records for it.
-PadLength(c) ==
-    LET i  == Idx(tail[c])
-        hs == HoleAt(i)
-        h  == CHOOSE x \in hs : \A y \in hs : ToHoleEnd(i, y) <= ToHoleEnd(i, x)
-    IN IF ToHoleEnd(i, h) < CAPACITY - i THEN ToHoleEnd(i, h) ELSE CAPACITY - i
-
+\* tryClaim: with the cached consumer position there must be room for the
+\* claim and its end marker (else "full", then RefreshConsumerPosition); the
+\* reservation must cover it (else Reserve first).  A taker that has not
+\* found its frontier yet scans for it (ScanForEnd).  A tail inside a hole
+\* means a padding (PadLen); a record needs an id left (the model's bound).
 TryClaim(c) ==
     /\ pc[c] = "idle"
-    /\ nextId <= MAXID
-    /\ Reserved(c)
-    /\ IF Dist(cacheC[c], tail[c]) >= CAPACITY
+    /\ IF ~Room(c)
        THEN pc' = [pc EXCEPT ![c] = "full"] /\ UNCHANGED padTo
-       ELSE IF HoleAt(Idx(tail[c])) # {}
-            THEN IF Dist(cacheC[c], tail[c]) + PadLength(c) <= CAPACITY
-                 THEN /\ padTo' = [padTo EXCEPT ![c] = PadLength(c)]
-                      /\ pc' = [pc EXCEPT ![c] = "readpad"]
-                 ELSE pc' = [pc EXCEPT ![c] = "full"] /\ UNCHANGED padTo
-            ELSE /\ pc' = [pc EXCEPT ![c] = "read"]
-                 /\ UNCHANGED padTo
-    /\ UNCHANGED <<shared, ep, tail, pub, myEnd, cacheC, seen, pendingIds, tk, consumer, ghost>>
+       ELSE /\ Covered(c)
+            /\ IF first[c]
+               THEN pc' = [pc EXCEPT ![c] = "scan"] /\ UNCHANGED padTo
+               ELSE IF InAnyHole(Idx(tail[c]))
+                    THEN /\ padTo' = [padTo EXCEPT ![c] = ClaimLen(c)]
+                         /\ pc' = [pc EXCEPT ![c] = "read"]
+                    ELSE /\ nextId <= MAXID
+                         /\ padTo' = [padTo EXCEPT ![c] = 0]
+                         /\ pc' = [pc EXCEPT ![c] = "read"]
+    /\ UNCHANGED <<shared, ep, tail, pub, myEnd, cacheC, seen, seenEnd, rid, first, tk,
+                   consumer, ghost>>
+
+\* The slot of the end marker after the claim, and whether it is the first
+\* slot of a lap (then it is written by CAS: WriteEndMarker).
+EndPos(c)      == Add(tail[c], IF padTo[c] = 0 THEN 1 ELSE padTo[c])
+AtLapStart(p)  == Idx(p) = 0
+AfterRead(c)   == IF AtLapStart(EndPos(c)) THEN "readend" ELSE "check"
+
+\* ScanForEnd (RingProducer.findEnd, run by a taker): one header per step from
+\* the later of the hint and the consumer position, validated as the consumer
+\* validates it, never past the old reservation's end R nor past
+\* cacheC + CAPACITY (so bounded).  Records and paddings are passed; the end
+\* marker is the frontier.  Outside every hole the taker simply goes on from
+\* there; inside a hole it pads from there to the hole's end (the scan's read
+\* is the claim's ReadSlot), once the room and its reservation allow.
+InScan(c, p) == /\ Dist(cacheC[c], p) < CAPACITY
+                /\ Dist(cacheC[c], p) <= Dist(cacheC[c], tk[c].wend)
+
+\* A scan that fails validation re-reads the position word: a newer epoch
+\* there means this taker was itself taken over while it scanned (the chain
+\* it follows moved on: it lost, it has stored nothing yet); with its own
+\* epoch still there the ring is corrupt (poisoned) or it read bytes nobody
+\* wrote as a header (fooled).  (Two loads folded into one step: the verdict
+\* only decides how it stops.)
+ScanFailed(c, why) == IF PositionFenced(c) THEN LoseRole(c) ELSE pc' = [pc EXCEPT ![c] = why]
+
+ScanForEnd(c) ==
+    /\ pc[c] = "scan"
+    /\ LET p == tail[c]
+           v == buf[Idx(p)].h
+       IN CASE ~InScan(c, p) ->
+                    ScanFailed(c, "poisoned") /\ UNCHANGED <<tail, seen, padTo, first>>
+            [] v.k = "G" ->
+                    ScanFailed(c, "fooled") /\ UNCHANGED <<tail, seen, padTo, first>>
+            [] v.k = "E" /\ ~InAnyHole(Idx(p)) ->
+                    /\ pc' = [pc EXCEPT ![c] = "idle"]
+                    /\ first' = [first EXCEPT ![c] = FALSE]
+                    /\ UNCHANGED <<tail, seen, padTo>>
+            [] v.k = "E" ->
+                    IF Room(c) /\ Covered(c)
+                    THEN /\ seen' = [seen EXCEPT ![c] = v]
+                         /\ padTo' = [padTo EXCEPT ![c] = ClaimLen(c)]
+                         /\ pc' = [pc EXCEPT ![c] = IF AtLapStart(Add(p, ClaimLen(c)))
+                                                    THEN "readend" ELSE "check"]
+                         /\ UNCHANGED <<tail, first>>
+                    ELSE /\ pc' = [pc EXCEPT ![c] = IF Room(c) THEN "idle" ELSE "full"]
+                         /\ UNCHANGED <<tail, seen, padTo, first>>
+            [] v.k = "H" /\ InScan(c, Add(p, 1)) ->
+                    tail' = [tail EXCEPT ![c] = Add(p, 1)] /\ UNCHANGED <<pc, seen, padTo, first>>
+            [] v.k = "D" /\ v.n \in 1..(CAPACITY - Idx(p)) /\ InScan(c, Add(p, v.n)) ->
+                    tail' = [tail EXCEPT ![c] = Add(p, v.n)] /\ UNCHANGED <<pc, seen, padTo, first>>
+            [] OTHER ->
+                    ScanFailed(c, "poisoned") /\ UNCHANGED <<tail, seen, padTo, first>>
+    /\ UNCHANGED <<shared, ep, pub, myEnd, cacheC, seenEnd, rid, tk, consumer, ghost>>
 
 \* ReadSlot: the header word at tail, read once before writing (the expected
-\* value of the later CAS).  A separate load from the hole table's.
-ReadSlot(c) ==
-    /\ pc[c] \in {"read", "readpad"}
-    /\ seen' = [seen EXCEPT ![c] = buf[Idx(tail[c])].h]
-    /\ pc' = [pc EXCEPT ![c] = IF pc[c] = "read" THEN "check" ELSE "checkpad"]
-    /\ UNCHANGED <<shared, ep, tail, pub, myEnd, cacheC, padTo, pendingIds, tk, consumer, ghost>>
+\* value of the later CAS): the end marker this holder (or its predecessor)
+\* left there.  Anything else means another holder wrote at our frontier:
+\* we lost.  (Accept(_) is a parameter only for the mutant FencingPadFromHint,
+\* which CASes from whatever it read, as layout version 2 did.)
+ReadSlotWith(c, Accept(_)) ==
+    /\ pc[c] = "read"
+    /\ LET v == buf[Idx(tail[c])].h IN
+       IF Accept(v)
+       THEN /\ seen' = [seen EXCEPT ![c] = v]
+            /\ pc' = [pc EXCEPT ![c] = AfterRead(c)]
+       ELSE LoseRole(c) /\ UNCHANGED seen
+    /\ UNCHANGED <<shared, ep, tail, pub, myEnd, cacheC, seenEnd, padTo, rid, first, tk,
+                   consumer, ghost>>
 
-\* CheckEpoch (RingProducer.readSlot, second load): the position word must
-\* still hold our epoch.  Without it, a holder paused before ReadSlot reads
-\* the padding a taker wrote over its hole, and its header CAS from that
-\* value succeeds (mutant SlotEpochUnchecked).  Fenced(_) is a parameter
-\* only for that mutant.
+ReadSlot(c) == ReadSlotWith(c, LAMBDA v : v = EndMark)
+
+\* ReadEndSlot: when the end marker goes to the first slot of a lap, that
+\* slot too is read before CheckEpoch: the expected value of its CAS.
+ReadEndSlot(c) ==
+    /\ pc[c] = "readend"
+    /\ seenEnd' = [seenEnd EXCEPT ![c] = buf[Idx(EndPos(c))].h]
+    /\ pc' = [pc EXCEPT ![c] = "check"]
+    /\ UNCHANGED <<shared, ep, tail, pub, myEnd, cacheC, seen, padTo, rid, first, tk,
+                   consumer, ghost>>
+
+\* CheckEpoch (RingProducer.readSlot, last load): the position word must
+\* still hold our epoch.  A taker fences that word before it stores
+\* anything, so a holder that read a slot after the taker wrote it knows it
+\* lost.  Without it, a holder that read the first slot of a lap after the
+\* taker padded there CASes its end marker over that padding (mutant
+\* SlotEpochUnchecked).  Fenced(_) is a parameter only for that mutant.
 CheckEpochWith(c, Fenced(_)) ==
-    /\ pc[c] \in {"check", "checkpad"}
+    /\ pc[c] = "check"
     /\ IF Fenced(c)
        THEN LoseRole(c)
-       ELSE pc' = [pc EXCEPT ![c] = IF pc[c] = "check" THEN "write" ELSE "pad"]
-    /\ UNCHANGED <<shared, ep, tail, pub, myEnd, cacheC, seen, padTo, pendingIds, tk, consumer, ghost>>
+       ELSE pc' = [pc EXCEPT ![c] = IF padTo[c] = 0 THEN "write" ELSE "end"]
+    /\ UNCHANGED <<shared, ep, tail, pub, myEnd, cacheC, seen, seenEnd, padTo, rid, first, tk,
+                   consumer, ghost>>
 
-PositionFenced(c) == ppos.ep # ep[c]
 CheckEpoch(c) == CheckEpochWith(c, PositionFenced)
 
-\* Reserve: the tail reached (or a padding passed) the end of the reservation:
-\* CAS W from (my epoch, end) to (my epoch, tail + CHUNK).  Fails once fenced.
+\* Reserve: the reservation does not cover the claim: CAS W from (my epoch,
+\* end) to (my epoch, tail + at least what the claim needs), never past the
+\* cached consumer position + CAPACITY and never more than a lap past the
+\* hint (Java publishes the hint with every reservation; a hole is then at
+\* most a lap).  Fails once fenced.
+ReserveEnd(c) ==
+    Add(tail[c], Min(Max(CHUNK, Need(c)),
+                     Min(CAPACITY - Dist(cacheC[c], tail[c]), CAPACITY - Dist(pub[c], tail[c]))))
+
 ReserveWith(c, Owns(_)) ==
     /\ pc[c] = "idle"
-    /\ nextId <= MAXID
-    /\ ~Reserved(c)
+    /\ Room(c)
+    /\ ~Covered(c)
+    /\ Dist(pub[c], tail[c]) + Need(c) <= CAPACITY      \* else publish the hint first
+    /\ nextId <= MAXID \/ first[c] \/ InAnyHole(Idx(tail[c]))
     /\ IF Owns(c)
-       THEN /\ resv' = [ep |-> ep[c], end |-> Add(tail[c], CHUNK)]
-            /\ myEnd' = [myEnd EXCEPT ![c] = Add(tail[c], CHUNK)]
+       THEN /\ resv' = [ep |-> ep[c], end |-> ReserveEnd(c)]
+            /\ myEnd' = [myEnd EXCEPT ![c] = ReserveEnd(c)]
             /\ UNCHANGED pc
        ELSE /\ LoseRole(c) /\ UNCHANGED <<resv, myEnd>>
-    /\ UNCHANGED <<buf, ppos, cpos, lease, holes, ep, tail, pub, cacheC, seen, padTo,
-                   pendingIds, tk, consumer, ghost>>
+    /\ UNCHANGED <<buf, ppos, cpos, lease, holes, ep, tail, pub, cacheC, seen, seenEnd, padTo,
+                   rid, first, tk, consumer, ghost>>
 
 OwnsReservation(c) == resv = [ep |-> ep[c], end |-> myEnd[c]]
 Reserve(c) == ReserveWith(c, OwnsReservation)
@@ -303,102 +466,141 @@ RefreshConsumerPosition(c) ==
     /\ cacheC' = [cacheC EXCEPT ![c] = cpos]
     /\ pc' = [pc EXCEPT ![c] = "idle"]
     /\ cpos # cacheC[c]
-    /\ UNCHANGED <<shared, ep, tail, pub, myEnd, seen, padTo, pendingIds, tk, consumer, ghost>>
+    /\ UNCHANGED <<shared, ep, tail, pub, myEnd, seen, seenEnd, padTo, rid, first, tk,
+                   consumer, ghost>>
 
 \* WritePayload: a plain store.  This is the store a paused holder makes late.
 WritePayload(c) ==
     /\ pc[c] = "write"
+    /\ nextId <= MAXID
     /\ buf' = [buf EXCEPT ![Idx(tail[c])].d = nextId]
-    /\ pc' = [pc EXCEPT ![c] = "header"]
+    /\ rid' = [rid EXCEPT ![c] = nextId]
+    /\ nextId' = nextId + 1
+    /\ pc' = [pc EXCEPT ![c] = "end"]
     /\ late' = (late \/ ppos.ep # ep[c])
-    /\ UNCHANGED <<resv, ppos, cpos, lease, holes, ep, tail, pub, myEnd, cacheC, seen,
-                   padTo, pendingIds, tk, consumer, nextId, committed, delivered, live, writer, released>>
+    /\ UNCHANGED <<resv, ppos, cpos, lease, holes, ep, tail, pub, myEnd, cacheC, seen, seenEnd,
+                   padTo, first, tk, consumer, committed, delivered, live, writer, released,
+                   lateIds, raced>>
 
-\* WriteRecordHeader (commitBatched): CAS of the header word from the value
-\* read at the claim.  The record id is the payload written (ghost).
-WriteRecordHeaderWith(Cas(_, _, _)) ==
-  \E c \in Claimants :
+\* WriteEndMarker (SharedRing.writeEndMarker): the end marker at the slot after
+\* the record or padding, before its header makes it reachable.  A plain
+\* store, the other store a paused holder makes late, except at the first
+\* slot of a lap: there a CAS from the value ReadEndSlot read (a failure
+\* that finds an end marker there already is as good: another holder's end
+\* marker, which a late one of ours may only repeat).  LapStartCas(_) is a
+\* parameter only for the mutant FencingPlainEndMarkerAtLapStart.
+WriteEndMarkerWith(c, LapStartCas(_)) ==
+    /\ pc[c] = "end"
+    /\ LET e == Idx(EndPos(c)) IN
+       IF e # 0 \/ LapStartCas(c)
+       THEN /\ buf' = [buf EXCEPT ![e].h = EndMark]
+            /\ pc' = [pc EXCEPT ![c] = IF padTo[c] = 0 THEN "header" ELSE "pad"]
+            /\ late' = (late \/ ppos.ep # ep[c])
+       ELSE LoseRole(c) /\ UNCHANGED <<buf, late>>
+    /\ seenEnd' = [seenEnd EXCEPT ![c] = Garbage]
+    /\ UNCHANGED <<resv, ppos, cpos, lease, holes, ep, tail, pub, myEnd, cacheC, seen, padTo,
+                   rid, first, tk, consumer, nextId, committed, delivered, live, writer,
+                   released, lateIds, raced>>
+
+EndMarkerCas(c) == buf[0].h \in {seenEnd[c], EndMark}
+WriteEndMarker(c) == WriteEndMarkerWith(c, EndMarkerCas)
+
+\* WriteRecordHeader (commitBatched): CAS of the header word from the end
+\* marker read at the claim.  THE COMMIT: the record is visible to the
+\* consumer at once (abstract Enqueue).
+WriteRecordHeaderWith(c, Cas(_, _)) ==
     /\ pc[c] = "header"
-    /\ LET i  == Idx(tail[c])
-           id == buf[i].d
-       IN IF Cas(c, i, Hdr(id))
-          THEN /\ buf' = [buf EXCEPT ![i].h = Hdr(id)]
-               /\ tail' = [tail EXCEPT ![c] = Add(tail[c], 1)]
-               /\ pendingIds' = [pendingIds EXCEPT ![c] = Append(pendingIds[c], [slot |-> i, id |-> id])]
-               /\ nextId' = nextId + 1
-               /\ writer' = [writer EXCEPT ![id] = ep[c]]
-               /\ pc' = [pc EXCEPT ![c] = "idle"]
-          ELSE /\ LoseRole(c) /\ UNCHANGED <<buf, tail, pendingIds, nextId, writer>>
-    /\ UNCHANGED <<resv, ppos, cpos, lease, holes, ep, pub, myEnd, cacheC, seen, padTo,
-                   tk, consumer, committed, delivered, live, late, released>>
+    /\ LET i == Idx(tail[c]) IN
+       IF Cas(c, i)
+       THEN /\ buf' = [buf EXCEPT ![i].h = Hdr(rid[c])]
+            /\ tail' = [tail EXCEPT ![c] = Add(tail[c], 1)]
+            /\ committed' = Append(committed, rid[c])
+            /\ live' = live \cup {[slot |-> i, id |-> rid[c]]}
+            /\ writer' = [writer EXCEPT ![rid[c]] = ep[c]]
+            /\ lateIds' = IF ppos.ep # ep[c] THEN lateIds \cup {rid[c]} ELSE lateIds
+            /\ pc' = [pc EXCEPT ![c] = "idle"]
+            /\ rid' = [rid EXCEPT ![c] = 0]
+       ELSE /\ LoseRole(c)
+            /\ UNCHANGED <<buf, tail, committed, live, writer, lateIds, rid>>
+    /\ UNCHANGED <<resv, ppos, cpos, lease, holes, ep, pub, myEnd, cacheC, seen, seenEnd, padTo,
+                   first, tk, consumer, nextId, delivered, late, released, raced>>
 
-HeaderCas(c, i, new) == buf[i].h = seen[c]
-WriteRecordHeader == WriteRecordHeaderWith(HeaderCas)
+HeaderCas(c, i) == buf[i].h = seen[c]
+WriteRecordHeader(c) == WriteRecordHeaderWith(c, HeaderCas)
 
 \* WritePadding over (the rest of) a hole: CAS of the header word from the
-\* value ReadSlot saw.
-WritePadding(c) ==
+\* end marker read.  A taker that has not found its frontier yet, whose CAS
+\* fails, scans on from the same slot: the old holder's late commit won
+\* there (its payload and end marker were stored before its CAS).  Any other
+\* failed CAS: we lost.  (OnFail is a parameter only for the mutant
+\* FencingLateCommitIgnored.)
+PaddingCas(c) == buf[Idx(tail[c])].h = seen[c]
+
+WritePaddingWith(c, Cas(_), OnFail(_)) ==
     /\ pc[c] = "pad"
-    /\ IF buf[Idx(tail[c])].h # seen[c]
-       THEN LoseRole(c) /\ UNCHANGED <<buf, tail>>
-       ELSE /\ buf' = [buf EXCEPT ![Idx(tail[c])].h = Pad(padTo[c])]
+    /\ IF Cas(c)
+       THEN /\ buf' = [buf EXCEPT ![Idx(tail[c])].h = Pad(padTo[c])]
             /\ tail' = [tail EXCEPT ![c] = Add(tail[c], padTo[c])]
             /\ pc' = [pc EXCEPT ![c] = "idle"]
-    /\ UNCHANGED <<resv, ppos, cpos, lease, holes, ep, pub, myEnd, cacheC, seen, padTo,
-                   pendingIds, tk, consumer, ghost>>
+            /\ first' = [first EXCEPT ![c] = FALSE]
+            /\ padTo' = [padTo EXCEPT ![c] = 0]
+            /\ UNCHANGED raced
+       ELSE OnFail(c)
+    /\ UNCHANGED <<resv, ppos, cpos, lease, holes, ep, pub, myEnd, cacheC, seen, seenEnd, rid,
+                   tk, consumer, nextId, committed, delivered, live, writer, late, released,
+                   lateIds>>
 
-\* PublishProducerPosition: CAS of the position word from (my epoch, what I
-\* published) to (my epoch, tail).  Abstract Enqueue of the pending records.
-IdsOf(s) == [k \in 1..Len(s) |-> s[k].id]
+ScanOn(c) ==
+    /\ IF first[c]
+       THEN pc' = [pc EXCEPT ![c] = "scan"] /\ raced' = TRUE
+       ELSE LoseRole(c) /\ UNCHANGED raced
+    /\ UNCHANGED <<buf, tail, first, padTo>>
 
+WritePadding(c) == WritePaddingWith(c, PaddingCas, ScanOn)
+
+\* PublishProducerPosition: the recovery hint, at any time, to the tail (a
+\* record boundary holding the end marker): CAS of the position word from
+\* (my epoch, what I published) to (my epoch, tail).  Never read by the
+\* consumer; no abstract step.
 PublishProducerPosition(c) ==
     /\ pc[c] \in {"idle", "full"}
     /\ tail[c] # pub[c]
     /\ IF ppos = [ep |-> ep[c], pos |-> pub[c]]
        THEN /\ ppos' = [ep |-> ep[c], pos |-> tail[c]]
             /\ pub' = [pub EXCEPT ![c] = tail[c]]
-            /\ committed' = committed \o IdsOf(pendingIds[c])
-            /\ live' = live \cup {pendingIds[c][k] : k \in 1..Len(pendingIds[c])}
-            /\ pendingIds' = [pendingIds EXCEPT ![c] = <<>>]
             /\ UNCHANGED pc
-       ELSE /\ LoseRole(c) /\ UNCHANGED <<ppos, pub, committed, live, pendingIds>>
-    /\ UNCHANGED <<buf, resv, cpos, lease, holes, ep, tail, myEnd, cacheC, seen, padTo,
-                   tk, consumer, nextId, delivered, writer, late, released>>
+       ELSE /\ LoseRole(c) /\ UNCHANGED <<ppos, pub>>
+    /\ UNCHANGED <<buf, resv, cpos, lease, holes, ep, tail, myEnd, cacheC, seen, seenEnd, padTo,
+                   rid, first, tk, consumer, ghost>>
 
 \* A holder dies at any instruction: it never writes again and never removes its holes.
 Crash(c) ==
-    /\ pc[c] \notin {"out", "gone", "down"}
+    /\ pc[c] \notin {"out", "gone", "down", "poisoned", "fooled"}
     /\ pc' = [pc EXCEPT ![c] = "down"]
-    /\ UNCHANGED <<shared, ep, tail, pub, myEnd, cacheC, seen, padTo, pendingIds, tk,
-                   consumer, ghost>>
+    /\ Forget(c)
+    /\ UNCHANGED <<shared, consumer, ghost>>
 
 -----------------------------------------------------------------------------
 (******************************* consuming ***********************************)
 
-\* RingConsumer.refreshProducerPosition: the position, without its epoch.
-RefreshProducerPosition ==
-    /\ cpc = "poll"
-    /\ head = cachedP
-    /\ ppos.pos # cachedP
-    /\ IF Dist(head, ppos.pos) <= CAPACITY
-       THEN cachedP' = ppos.pos /\ UNCHANGED cpc
-       ELSE cpc' = "poisoned" /\ UNCHANGED cachedP
-    /\ UNCHANGED <<shared, private, head, curId, ghost>>
-
-PadOk(c) == c.n \in 1..Dist(head, cachedP) /\ Idx(head) + c.n <= CAPACITY
-
-\* ReadRecordHeader: a record, or a padding of n slots inside what was published.
+\* RingConsumer.poll: the header slot at our position, read once (never the
+\* producer position).  The end marker: nothing yet (no step).  A record:
+\* deliver it.  A padding inside the region: skip it.  Bytes nobody wrote
+\* as a header: fooled (they could have read as any header).  Anything
+\* else fails validation.
 ReadRecordHeader ==
     /\ cpc = "poll"
-    /\ head # cachedP
-    /\ LET c == buf[Idx(head)].h IN
-       CASE c.k = "H" -> cpc' = "payload" /\ curId' = c.id /\ UNCHANGED head
-         [] c.k = "D" /\ PadOk(c) ->
-                head' = Add(head, c.n) /\ cpos' = Add(head, c.n) /\ UNCHANGED <<cpc, curId>>
-         [] OTHER -> cpc' = "poisoned" /\ UNCHANGED <<head, curId>>
-    /\ IF buf[Idx(head)].h.k = "D" /\ PadOk(buf[Idx(head)].h)
-       THEN TRUE ELSE UNCHANGED cpos
-    /\ UNCHANGED <<buf, resv, ppos, lease, holes, private, cachedP, ghost>>
+    /\ LET v == buf[Idx(head)].h IN
+       /\ v.k # "E"
+       /\ CASE v.k = "H" ->
+                    cpc' = "payload" /\ curId' = v.id /\ UNCHANGED <<head, cpos>>
+            [] v.k = "D" /\ v.n \in 1..(CAPACITY - Idx(head)) ->
+                    head' = Add(head, v.n) /\ cpos' = Add(head, v.n) /\ UNCHANGED <<cpc, curId>>
+            [] v.k = "G" ->
+                    cpc' = "fooled" /\ UNCHANGED <<head, cpos, curId>>
+            [] OTHER ->
+                    cpc' = "poisoned" /\ UNCHANGED <<head, cpos, curId>>
+    /\ UNCHANGED <<buf, resv, ppos, lease, holes, private, ghost>>
 
 \* ReadPayload, then PublishConsumerPosition (one record per batch here).
 \* A record whose payload is not its own, or not the next committed one, is "bad".
@@ -414,21 +616,23 @@ ReadPayload ==
           ELSE /\ cpc' = "bad" /\ UNCHANGED <<delivered, live>>
     /\ head' = Add(head, 1)
     /\ cpos' = Add(head, 1)
-    /\ UNCHANGED <<buf, resv, ppos, lease, holes, private, cachedP, curId, nextId, committed,
-                   writer, late, released>>
+    /\ UNCHANGED <<buf, resv, ppos, lease, holes, private, curId, nextId, committed,
+                   writer, late, released, lateIds, raced>>
 
 -----------------------------------------------------------------------------
 Others(c)    == ReadPosition(c) \/ ReleaseHoles(c) \/ Crash(c)
 Roles(c)     == ClaimLease(c) \/ Others(c)
-Producing(c) == \/ TryClaim(c) \/ ReadSlot(c) \/ CheckEpoch(c) \/ Reserve(c) \/ RefreshConsumerPosition(c)
-                \/ WritePayload(c) \/ WritePadding(c) \/ PublishProducerPosition(c)
+Producing(c) == \/ TryClaim(c) \/ ScanForEnd(c) \/ ReadSlot(c) \/ ReadEndSlot(c)
+                \/ CheckEpoch(c) \/ Reserve(c) \/ RefreshConsumerPosition(c)
+                \/ WritePayload(c) \/ WriteEndMarker(c) \/ WriteRecordHeader(c)
+                \/ WritePadding(c) \/ PublishProducerPosition(c)
 Takeover     == FenceReservation \/ RecordHole \/ FencePosition
-Consuming    == RefreshProducerPosition \/ ReadRecordHeader \/ ReadPayload
+Consuming    == ReadRecordHeader \/ ReadPayload
 
 Claimant(c)  == Roles(c) \/ Producing(c)
 
 Next == \/ \E c \in Claimants : Claimant(c)
-        \/ Takeover \/ WriteRecordHeader \/ Consuming
+        \/ Takeover \/ Consuming
 
 Spec == Init /\ [][Next]_vars
 
@@ -439,32 +643,67 @@ TypeOK ==
     /\ resv \in [ep : Epochs, end : Pos]
     /\ ppos \in [ep : Epochs, pos : Pos]
     /\ cpos \in Pos
-    /\ pc \in [Claimants -> {"out", "idle", "full", "read", "readpad", "check", "checkpad", "write",
-                              "header", "pad", "take1",
-                              "take2", "take3", "take4", "lost", "gone", "down"}]
-    /\ cpc \in {"poll", "payload", "poisoned", "bad"}
+    /\ pc \in [Claimants -> {"out", "idle", "full", "scan", "read", "readend", "check", "write",
+                              "end", "header", "pad", "take1", "take2", "take3", "take4",
+                              "lost", "gone", "down", "poisoned", "fooled"}]
+    /\ cpc \in {"poll", "payload", "poisoned", "fooled", "bad"}
 
-\* The consumer never meets a header it cannot accept.
-NeverPoisoned == cpc # "poisoned"
+\* The consumer, and a taker's scan, never meet a header they cannot accept.
+NeverPoisoned == cpc # "poisoned" /\ \A c \in Claimants : pc[c] # "poisoned"
+
+\* Neither the consumer nor a taker's scan ever reads, as a header, bytes that
+\* nobody wrote as a header for that position.
+NeverFooled == cpc # "fooled" /\ \A c \in Claimants : pc[c] # "fooled"
 
 \* Every record delivered is the next one committed, with its own payload.
 DeliveredIntact == cpc # "bad"
 
-\* No store, however late, ever changes a published record that is not consumed yet.
+\* No store, however late, ever changes a committed record that is not consumed yet.
 LiveRecordsIntact ==
     \A r \in live : buf[r.slot].h = Hdr(r.id) /\ buf[r.slot].d = r.id
+
+\* The headers from the consumer's position, through paddings, up to the
+\* first end marker within a lap, are exactly the records committed and not
+\* delivered, in commit order: no late store cuts the chain (an end marker
+\* written over a header would strand every record after it: a safety
+\* statement of what would otherwise only be lost liveness).  0 stands for a
+\* chain that meets anything else.
+RECURSIVE Chain(_, _)
+Chain(p, n) ==
+    IF n = 0 THEN <<0>>
+    ELSE LET v == buf[Idx(p)].h IN
+         CASE v.k = "E" -> <<>>
+           [] v.k = "H" -> <<v.id>> \o Chain(Add(p, 1), n - 1)
+           [] v.k = "D" /\ v.n \in 1..n-1 /\ Idx(p) + v.n <= CAPACITY ->
+                 Chain(Add(p, v.n), n - v.n)
+           [] OTHER -> <<0>>
+
+CommittedReachable ==
+    cpc \in {"poll", "payload"} =>
+        Chain(head, CAPACITY) = SubSeq(committed, delivered + 1, Len(committed))
 
 \* The FIFO service across takeovers: the records committed and not yet
 \* delivered, one slot each, in commit order (BoundedFifo numbers them by
 \* their order, so "the next one committed" is DeliveredIntact's business).
-\* Enqueue is a successful PublishProducerPosition (of any claimant, the
-\* old holder included while it still may), Dequeue a delivery.
+\* Enqueue is a successful WriteRecordHeader (of any claimant, the old holder
+\* included while it still may), Dequeue a delivery.
 AbsQueue == [i \in 1..(Len(committed) - delivered) |-> [id |-> (delivered + i - 1) % (MAXID + 1), size |-> 1]]
 Abs == INSTANCE BoundedFifo WITH queue <- AbsQueue, enq <- Len(committed) % (MAXID + 1),
                                  deq <- delivered % (MAXID + 1),
                                  IDMOD <- MAXID + 1, SIZES <- {1}, MAXBATCH <- CAPACITY
 Refinement == Abs!SafetySpec
 
-\* Published positions never run more than a capacity ahead of the consumer.
-NoOverrun == Dist(cpos, ppos.pos) <= CAPACITY
+\* The hint is within a lap of the consumer (either side: it is lazy), and
+\* the holder of the reservation word never stores at or beyond
+\* cpos + CAPACITY, nor behind cpos: its payload at the tail, its end marker,
+\* and its header or padding CAS when it would succeed (a CAS that will fail
+\* stores nothing: a taker racing a late commit the consumer already passed).
+\* A fenced holder's late stores are the other invariants' business.
+InFront(q) == Dist(cpos, q) < CAPACITY
+NoOverrun ==
+    /\ Dist(cpos, ppos.pos) <= CAPACITY \/ Dist(ppos.pos, cpos) <= CAPACITY
+    /\ \A c \in Claimants : resv.ep = ep[c] =>
+         /\ pc[c] = "write" => InFront(tail[c])
+         /\ pc[c] = "end" => InFront(EndPos(c))
+         /\ pc[c] \in {"header", "pad"} /\ buf[Idx(tail[c])].h = seen[c] => InFront(tail[c])
 ===============================================================================

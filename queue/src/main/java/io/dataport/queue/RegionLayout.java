@@ -42,7 +42,8 @@ public final class RegionLayout {
 
     /** "DPREGION" in ASCII, read as a little-endian 64-bit word. */
     public static final long MAGIC = 0x4E4F494745525044L;
-    public static final int LAYOUT_VERSION = 2;
+    /** The directory's layout version: the same number as its rings' ({@link RingLayout#LAYOUT_VERSION}). */
+    public static final int LAYOUT_VERSION = RingLayout.LAYOUT_VERSION;
 
     public static final int FORMAT_WORD_OFFSET = 0;
     public static final int MAGIC_OFFSET = 8;

@@ -7,29 +7,33 @@ import java.nio.ByteBuffer;
 /**
  * The consuming end of a ring: the only reader of records and the only writer of the consumer position.
  *
- * <h2>Algorithm</h2>
- * The consumer owns {@code head}, the position of the next record to read, and caches the
- * producer position in {@code cachedProducerPosition}. {@link #poll} works on one batch:
+ * <h2>Algorithm (layout version 3: commit in the record)</h2>
+ * The consumer owns {@code head}, the position of the next record to read. {@link #poll} works on
+ * one batch:
  * <ol>
- *   <li>RefreshProducerPosition: only when the cache says the ring is empty is the shared producer
- *       position read (acquire) and validated.</li>
  *   <li>Skip: a position inside the lap prefix (a region ring's first bytes, which hold no record)
  *       moves past it, without touching memory.</li>
- *   <li>ReadRecordHeader: the 8-byte header at {@code head mod capacity} is read once into a local and
- *       validated against our own copy of the sizes and the cached producer position. A padding record
- *       is skipped (it does not count toward the limit).</li>
+ *   <li>ReadRecordHeader: the 8-byte header at {@code head mod capacity} is read once, with an
+ *       acquire load, into a local and validated against our own copy of the sizes. The
+ *       {@link RingLayout#END_MARKER end marker} means no record yet: the batch ends. A padding
+ *       record is skipped (it does not count toward the limit).</li>
  *   <li>ReadPayload: the handler reads the payload in place; {@code head} moves past the record.</li>
- *   <li>PublishConsumerPosition: once per batch, after the last handler call, {@code head} is stored
- *       with release semantics. The producer may then reuse those bytes.</li>
+ *   <li>PublishConsumerPosition: once per batch, after the last handler call, {@code head} is
+ *       published (CAS from the word we published last). The producer may then reuse those bytes.</li>
  * </ol>
+ * The consumer never reads the producer position: one cache line (the record's) moves per record.
  *
  * <h2>Why it is correct</h2>
- * The acquire load of the producer position makes every byte below it visible, and the producer
- * never writes below the consumer position we published; publishing only after the batch means no
- * byte a handler is still reading can be overwritten. Each loop iteration moves {@code head}
- * forward by at least 8 bytes and never past the cached producer position, which is at most one
- * capacity ahead, so a batch always ends. Every record delivered lies inside the data region and
- * inside what the producer published; anything else poisons this end ({@link RingCorruptedException}).
+ * The producer stores a header (by CAS, a release) only after the payload and after the end marker
+ * of the slot that follows, so a header read with acquire shows a complete record, and the next
+ * slot we read holds the end marker or a header written for it in this lap: never stale bytes of
+ * an earlier lap nor payload bytes that imitate a header ({@code spec/DataportRing.tla},
+ * NeverFooled, from arbitrary initial bytes over three laps). The producer never writes below the
+ * consumer position we published; publishing only after the batch means no byte a handler is
+ * still reading can be overwritten. Each iteration moves {@code head} forward by at least 8 bytes,
+ * and a batch never passes the published position + capacity, so it always ends. Every record
+ * delivered lies inside the data region; anything else poisons this end
+ * ({@link RingCorruptedException}).
  *
  * <p>Delivery is exactly once while the consumer lives. A consumer that dies in the middle of a
  * batch did not publish it, so after re-attaching it is handed that batch again (the abstract queue
@@ -41,7 +45,6 @@ public final class RingConsumer extends RingEnd {
     /** Our epoch in the consumer position word: the low 16 bits of the lease epoch. */
     private final int epoch16;
     private long head;
-    private long cachedProducerPosition;
     private ByteBuffer copyTarget;
     private int copiedLength;
     private final RecordHandler copier = this::copyOut;
@@ -68,13 +71,10 @@ public final class RingConsumer extends RingEnd {
             }
         } while (!ring.publishConsumerPosition(word, packPosition(epoch16, word)));
         long consumerPosition = word & POSITION_MASK;
-        long producerPosition = positionNear(ring.readProducerPosition(), consumerPosition);
-        String problem = checkPositions(producerPosition, consumerPosition, capacity);
-        if (problem != null) {
-            poison(problem);
+        if ((consumerPosition & (RECORD_ALIGNMENT - 1)) != 0) {
+            poison("the consumer position " + consumerPosition + " is not 8-byte aligned");
         }
         this.head = consumerPosition;
-        this.cachedProducerPosition = consumerPosition;
     }
 
     /**
@@ -94,24 +94,16 @@ public final class RingConsumer extends RingEnd {
     }
 
     private int pollRecords(RecordHandler handler, int limit) {
-        if (head == cachedProducerPosition || skipPrefix(head) == cachedProducerPosition) {
-            refreshProducerPosition();
-        }
         long position = head;
         int count = 0;
         try {
-            while (count < limit && position != cachedProducerPosition) {
-                long at = skipPrefix(position);                 // Skip: the lap prefix, no load
-                if (at == cachedProducerPosition) {
+            while (count < limit) {
+                position = skipPrefix(position);                // Skip: the lap prefix, no load
+                int index = indexOf(position);
+                long header = ring.readRecordHeader(index);     // ReadRecordHeader: one acquire load
+                if (header == END_MARKER) {
                     break;
                 }
-                if (cachedProducerPosition - at < 0) {
-                    poison("producer position " + cachedProducerPosition + " lies inside the lap prefix ("
-                            + lapPrefix + " bytes) after position " + position);
-                }
-                position = at;
-                int index = indexOf(position);
-                long header = ring.readRecordHeader(index);
                 int length = headerLength(header);
                 int type = headerType(header);
                 if (type == PADDING_TYPE) {
@@ -158,14 +150,14 @@ public final class RingConsumer extends RingEnd {
         return count;
     }
 
-    /** Re-check for records: re-reads the producer position. */
+    /** Re-check for records (the wake-up protocol's Recheck): one acquire load of the next header. */
     @Override
     boolean hasWork() {
-        if (head != cachedProducerPosition && skipPrefix(head) != cachedProducerPosition) {
-            return true;
+        try {
+            return ring.readRecordHeader(indexOf(skipPrefix(head))) != END_MARKER;
+        } catch (InternalError e) {
+            throw mappingFault(e);
         }
-        refreshProducerPosition();
-        return head != cachedProducerPosition && skipPrefix(head) != cachedProducerPosition;
     }
 
     /**
@@ -202,46 +194,40 @@ public final class RingConsumer extends RingEnd {
         throw poison("the consumer position word changed under us, yet it still holds our epoch " + epoch16);
     }
 
-    /** RefreshProducerPosition: re-reads the producer position and validates it. */
-    void refreshProducerPosition() {
-        long producerPosition = positionNear(ring.readProducerPosition(), cachedProducerPosition);
-        if ((producerPosition & (RECORD_ALIGNMENT - 1)) != 0
-                || producerPosition - cachedProducerPosition < 0
-                || producerPosition - head > capacity) {
-            poison("producer position " + producerPosition + " is misaligned, moved back from "
-                    + cachedProducerPosition + " or is more than the capacity " + capacity
-                    + " ahead of the consumer position " + head);
-        }
-        cachedProducerPosition = producerPosition;
-    }
-
     /**
      * ReadRecordHeader, padding case: it runs to the region end, or ends before it (over a hole),
-     * and stays inside the region and what was published.
+     * and stays inside the region and within one capacity of our published position.
      */
     private int checkPadding(long position, int index, int length) {
         int toEnd = capacity - index;
-        if (length < 0 || length > toEnd - RECORD_HEADER_LENGTH
-                || cachedProducerPosition - position < recordSize(length)) {
+        if (length < 0 || length > toEnd - RECORD_HEADER_LENGTH || pastLap(position, recordSize(length))) {
             poison("padding at position " + position + " has length " + length + " but the region end is "
-                    + (toEnd - RECORD_HEADER_LENGTH) + " bytes after its header, or it passes the producer position "
-                    + cachedProducerPosition);
+                    + (toEnd - RECORD_HEADER_LENGTH) + " bytes after its header, or it passes the consumer position "
+                    + head + " + the capacity " + capacity);
         }
         return recordSize(length);
     }
 
-    /** ReadRecordHeader, record case: sane length and type, inside the region and what was published. */
+    /** ReadRecordHeader, record case: sane length and type, inside the region and within one lap. */
     private int checkRecord(long position, int index, int length, int type) {
         if (type < 0 || length < 0 || length > maxRecordLength) {
             poison("record at position " + position + " has length " + length + " and type " + type
-                    + " (length must be in [0, " + maxRecordLength + "], type >= 0 or padding)");
+                    + " (length must be in [0, " + maxRecordLength + "], type >= 0, padding or the end marker)");
         }
         int size = recordSize(length);
-        if (size > capacity - index || cachedProducerPosition - position < size) {
+        if (size > capacity - index || pastLap(position, size)) {
             poison("record at position " + position + " of " + size + " bytes crosses the region end or"
-                    + " the producer position " + cachedProducerPosition);
+                    + " passes the consumer position " + head + " + the capacity " + capacity);
         }
         return size;
+    }
+
+    /**
+     * Whether {@code size} bytes at {@code position} and the end marker after them pass our published
+     * position + capacity: an honest producer never writes there, so no batch runs for ever.
+     */
+    private boolean pastLap(long position, int size) {
+        return position + size + RECORD_HEADER_LENGTH - head > capacity;
     }
 
     /** The consumer's own position: the start of the next record to read (published after each batch). */

@@ -251,16 +251,19 @@ abstract class RingEnd implements AutoCloseable {
     void beforeRelease() {
     }
 
-    /** Validates positions read at attach: aligned, and the producer at most one capacity ahead. */
+    /**
+     * Validates positions read at attach: aligned, and within one capacity of each other. The
+     * producer position is a lazy hint (layout version 3): it may lag behind the consumer's.
+     */
     static String checkPositions(long producerPosition, long consumerPosition, int capacity) {
         long used = producerPosition - consumerPosition;
         if (((producerPosition | consumerPosition) & (RingLayout.RECORD_ALIGNMENT - 1)) != 0) {
             return "positions are not 8-byte aligned (producer " + producerPosition + ", consumer "
                     + consumerPosition + ")";
         }
-        if (used < 0 || used > capacity) {
-            return "producer position " + producerPosition + " is not within [consumer position "
-                    + consumerPosition + ", + capacity " + capacity + "]";
+        if (used > capacity || used < -capacity) {
+            return "producer position " + producerPosition + " is not within the capacity " + capacity
+                    + " of the consumer position " + consumerPosition;
         }
         return null;
     }

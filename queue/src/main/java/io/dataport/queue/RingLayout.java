@@ -8,14 +8,14 @@ package io.dataport.queue;
  * file offset  size  field                      written by        access
  * ---------------------------------------------------------------------------------------
  *   0          8     magic "DATAPORT"           creator, last      release / acquire
- *   8          4     layout version (1)         creator            plain, before magic
+ *   8          4     layout version (3)         creator            plain, before magic
  *  12          4     header length (4096)       creator            plain, before magic
  *  16          8     capacity (bytes)           creator            plain, before magic
  *  24          4     max record length          creator            plain, before magic
  *  28          4     lap prefix (bytes)         creator            plain, before magic
  *  32          8     creation epoch             creator            plain, before magic
  *  40          8     tag (application's id)     creator            plain, before magic
- * 128          8     producer position word     producer           CAS / acquire  (epoch:16 | position:48)
+ * 128          8     producer position word     producer           CAS / acquire  (epoch:16 | position:48), a hint
  * 136          8     producer lease word        producer (attach)  CAS / volatile (epoch:32 | holder:32)
  * 144          8     producer heartbeat         producer's keeper  release / acquire
  * 152          8     reservation word           producer           CAS / acquire  (epoch:16 | end:48)
@@ -25,7 +25,7 @@ package io.dataport.queue;
  * 384          4     consumer needs wake-up     consumer           release / acquire + full fence
  * 512          4     producer needs wake-up     producer           release / acquire + full fence
  * 3072       512     hole table: 64 words       producer takers    CAS / acquire  (epoch:16 | start:24 | length:24)
- * 4096         cap   data region: records
+ * 4096         cap   data region: records       producer           headers: CAS / acquire; end marker: opaque
  * </pre>
  *
  * Each group that one side writes starts on its own 128-byte boundary (two cache lines, because
@@ -37,6 +37,15 @@ package io.dataport.queue;
  * wraps: when it does not fit before the end of the data region, the producer first writes a
  * padding record (type {@link #PADDING_TYPE}) that runs to the end. A padding may also end before
  * the region end: it covers a hole (below).
+ *
+ * <p><b>Commit in the record</b> (layout version 3, docs/decisions/1701, {@code spec/DataportRing.tla}):
+ * the consumer learns that a record is complete from its header alone. The producer keeps the
+ * {@link #END_MARKER} at its frontier: before the header of a record (or padding) is stored, the
+ * end marker goes where the next one will start, and a claim needs room for it. So the header slot
+ * the consumer reads next holds the end marker or a header written for it in this lap, never
+ * stale bytes of an earlier lap nor payload bytes that imitate a header. The producer position is
+ * only a recovery hint: a restarted producer scans the headers from it (or from the consumer
+ * position, if later) to the end marker.
  *
  * <p><b>Fencing</b> (docs/decisions/0901, {@code spec/RingFencing.tla}): a holder that resumes after
  * its role was taken over must never write where a live record is. The words that decide what the
@@ -54,8 +63,11 @@ public final class RingLayout {
 
     /** "DATAPORT" in ASCII, read as a little-endian 64-bit word. */
     public static final long MAGIC = 0x54524F5041544144L;
-    /** Version 2: the epoch words became lease words and the heartbeats are used (docs/layout.md). */
-    public static final int LAYOUT_VERSION = 2;
+    /**
+     * Version 3: commit in the record (an end marker at the producer's frontier, the producer
+     * position only a recovery hint); version 2 made the epoch words lease words (docs/layout.md).
+     */
+    public static final int LAYOUT_VERSION = 3;
 
     public static final int MAGIC_OFFSET = 0;
     public static final int VERSION_OFFSET = 8;
@@ -98,6 +110,13 @@ public final class RingLayout {
     public static final int RECORD_ALIGNMENT = 8;
     /** Type of a padding record. Application types are {@code >= 0}; every other negative type is corrupt. */
     public static final int PADDING_TYPE = -1;
+    /** Type of the end marker: the header word where the next record will start ("no record yet"). */
+    public static final int END_TYPE = -2;
+    /**
+     * The end marker, as one header word: length 0, type {@link #END_TYPE}. The producer keeps one
+     * at its frontier at all times (it writes the next one before the header that passes this one).
+     */
+    public static final long END_MARKER = ((long) END_TYPE << 32);
 
     public static final int MIN_CAPACITY = 64;
     public static final int MAX_CAPACITY = 1 << 30;

@@ -7,52 +7,63 @@ import java.nio.ByteBuffer;
 /**
  * The producing end of a ring: the only writer of records and of the producer position.
  *
- * <h2>Algorithm</h2>
- * The producer owns {@code tail}, the position after the last record it committed, and
- * {@code publishedTail}, the last value it stored in the shared producer position. Bytes in
+ * <h2>Algorithm (layout version 3: commit in the record)</h2>
+ * The producer owns {@code tail}, the position after the last record it committed. Bytes in
  * [consumer position, tail) belong to the consumer or are committed; bytes in
- * [tail, consumer position + capacity) are free. A claim of a record of {@code size} bytes
+ * [tail, consumer position + capacity) are free. The slot at the frontier holds the
+ * {@link RingLayout#END_MARKER end marker}. A claim of a record of {@code size} bytes
  * ({@link RingLayout#recordSize}) at {@code index = tail mod capacity}:
  * <ol>
- *   <li>{@link #tryClaim}: needs {@code size} bytes, or {@code toEnd + size} when the record does not
- *       fit before the region end ({@code size > toEnd}: a record that exactly fills to the end needs
+ *   <li>{@link #tryClaim}: needs the record's bytes, the lap prefix after it if it ends a lap, and
+ *       8 more for the end marker after it; or a padding to the region end first when the record
+ *       does not fit before it ({@code size > toEnd}: a record that exactly fills to the end needs
  *       no padding). The check uses {@code cachedConsumerPosition}; only when it fails is the shared
  *       consumer position re-read ({@link #refreshConsumerPosition}). If there is still no room the
  *       claim fails and nothing was written.</li>
  *   <li>Reserve: the bytes must lie below the end of this holder's reservation; when they do not,
- *       the reservation word is extended by CAS (a chunk at a time).</li>
- *   <li>ReadSlot: the header word at the index is read (the expected value of the header CAS), then
- *       the epoch of the producer position word is checked: another one means we lost the role.</li>
- *   <li>WritePadding: when the record does not fit before the end (or the index lies in a hole), a
- *       padding is written by CAS and {@code tail} advances past it.</li>
+ *       the reservation word is extended by CAS (a chunk at a time), and the producer position
+ *       word, a recovery hint, is moved to the frontier.</li>
+ *   <li>ReadSlot: the header word at the index is read (the end marker: the expected value of the
+ *       header CAS), then the epoch of the producer position word is checked: another one means we
+ *       lost the role.</li>
+ *   <li>WritePadding: when the record does not fit before the end (or the index lies in a hole), the
+ *       end marker goes where the padding ends (WriteEndMarker), then the padding header by CAS,
+ *       and {@code tail} advances past it.</li>
  *   <li>WritePayload: the caller writes the payload through {@link ClaimedRecord}.</li>
- *   <li>WriteRecordHeader ({@link #commitBatched}): the record header (length, type) is written by
- *       CAS from the value ReadSlot saw, and {@code tail} advances by {@code size}.</li>
- *   <li>PublishProducerPosition ({@link #publish}, also done by {@link #commit}): the position word
- *       goes from (our epoch, {@code publishedTail}) to (our epoch, {@code tail}) by CAS.</li>
+ *   <li>WriteEndMarker, WriteRecordHeader ({@link #commitBatched}): the end marker goes after the
+ *       record, then the record header (length, type) by CAS from the value ReadSlot saw, and
+ *       {@code tail} advances. The header of the first record of a batch is held back (its slot
+ *       keeps the end marker, which stops the consumer there).</li>
+ *   <li>Publish ({@link #publish}, also done by {@link #commit}): the held header is written by
+ *       CAS: the whole batch becomes visible at once.</li>
  * </ol>
  *
  * <h2>Why it is correct</h2>
  * Every write lands in [tail, cachedConsumerPosition + capacity); the cached consumer position is
  * never ahead of the real one (the consumer only moves forward), so no unread byte is overwritten.
- * The consumer reads only below the producer position it acquired, and the CAS that publishes it
- * orders every payload, header and padding write before it, so it never reads an uncommitted byte.
- * A record header is written before the position that covers it, hence a record is committed
- * exactly when it is published: a crash before that loses only an uncommitted record. These are
- * the invariants TLC checks in {@code spec/DataportRing.tla}.
+ * A header is stored (a CAS: a release) after its payload and after the end marker that follows
+ * it, so the consumer, which reads headers with acquire, never reads an uncommitted byte, and the
+ * next slot it reads holds the end marker or a header written for it in this lap. A record is
+ * committed exactly when its batch's first header is stored: a crash before that loses only
+ * uncommitted records. A restarted producer finds its frontier by a bounded, validated scan of the
+ * headers from the later of the hint and the consumer position ({@link #findEnd}). These are the
+ * invariants TLC checks in {@code spec/DataportRing.tla}.
  *
  * <h2>Fencing a stalled holder</h2>
  * Between VMs a holder may stall (a paused VM) past its lease and resume between any two of its
  * stores. On attach, a producer takes the role over in the order {@code spec/RingFencing.tla}
  * checks: FenceReservation (the reservation word gets our epoch: the old holder can no longer
- * extend it), ReadPosition, RecordHole (the old holder's reserved but unpublished range
+ * extend it), ReadPosition (the hint {@code P}), RecordHole (the old holder's reserved range
  * {@code [P, R)} becomes a hole, see {@link Holes}), FencePosition (the position word gets our
- * epoch). A resumed old holder's payload stores then land in a hole, which every holder pads over;
- * its next header CAS, reservation CAS or publish CAS fails, or its next ReadSlot sees another
- * epoch in the position word, and it throws {@link RegionException} after freeing its own holes.
+ * epoch), then the scan for the frontier. A resumed old holder's payload and end-marker stores then
+ * land in the hole, which every holder pads over; its next header CAS, reservation CAS or hint CAS
+ * fails, or its next ReadSlot sees another epoch in the position word, and it throws
+ * {@link RegionException} after freeing its own holes. One commit of the old holder may still be in
+ * flight (it passed ReadSlot before the fence): it races with our padding CAS at the same slot; if
+ * it wins, we find its record there and pad after it.
  *
  * <p>The consumer position is shared memory and untrusted: it must be 8-byte aligned, never move
- * backwards and never pass what we published; otherwise this end is poisoned
+ * backwards and never pass what we made visible; otherwise this end is poisoned
  * ({@link RingCorruptedException}). Not thread-safe: one producer thread at a time.
  */
 public final class RingProducer extends RingEnd {
@@ -65,7 +76,18 @@ public final class RingProducer extends RingEnd {
     /** Whether earlier holders may still be running (a region's ring): then closing shrinks the reservation. */
     private final boolean fenced;
     private long tail;
-    private long publishedTail;
+    /** The last position we stored in the producer position word (the recovery hint). */
+    private long hint;
+    /**
+     * Until {@code tail} reaches this position, the slot at our frontier may hold a record the
+     * previous holder committed late, after we took over: the end of its reservation for a region's
+     * ring, our starting tail when no predecessor may still run (a ring file, under its lock).
+     */
+    private long lateCommitsBefore;
+    /** The batch's first record, whose header is held back until {@link #publish} (-1: none). */
+    private int heldIndex = -1;
+    private long heldPosition;
+    private long heldHeader;
     /** The end of our reservation: we write only below it. */
     private long reservedEnd;
     private long cachedConsumerPosition;
@@ -147,11 +169,54 @@ public final class RingProducer extends RingEnd {
         if (problem != null) {
             poison(problem);
         }
-        this.tail = producerPosition;
-        this.publishedTail = producerPosition;
+        this.hint = producerPosition;
         this.reservedEnd = positionNear(reservation, producerPosition);   // the word holds (our epoch, R) now
         this.cachedConsumerPosition = consumerPosition;
+        this.tail = findEnd(producerPosition - consumerPosition >= 0 ? producerPosition : consumerPosition);
+        this.lateCommitsBefore = recordHole ? reservedEnd : tail;
         loadHoles();
+    }
+
+    /**
+     * ScanForEnd: the frontier, found from {@code from} (the later of the hint and the consumer
+     * position: both record boundaries with only this lap's records after them) by reading each
+     * header once and stepping over records and paddings to the end marker. Validated like the
+     * consumer validates; bounded: it never passes the consumer position + capacity.
+     */
+    private long findEnd(long from) {
+        long position = from;
+        while (true) {
+            position = skipPrefix(position);
+            int index = indexOf(position);
+            long header = ring.scanForEnd(index);
+            if (header == END_MARKER) {
+                return position;
+            }
+            int size = committedSize(header, index);
+            if (size < 0 || position + size + RECORD_HEADER_LENGTH - cachedConsumerPosition > capacity) {
+                poison("the recovery scan from position " + from + " found a header that is neither a record,"
+                        + " a padding nor the end marker at position " + position + " (word 0x"
+                        + Long.toHexString(header) + "), or the records pass the consumer position "
+                        + cachedConsumerPosition + " + the capacity " + capacity);
+            }
+            position += size;
+        }
+    }
+
+    /**
+     * The bytes a committed record or padding whose header word is {@code header} occupies at
+     * {@code index}, or -1 when the word is neither (or would cross the region end).
+     */
+    private int committedSize(long header, int index) {
+        int length = headerLength(header);
+        int type = headerType(header);
+        int limit = type == PADDING_TYPE ? capacity - index - RECORD_HEADER_LENGTH
+                : type >= 0 ? maxRecordLength : -1;
+        if (length < 0 || length > limit) {
+            return -1;
+        }
+        int size = recordSize(length);
+        return size <= capacity - index ? size : -1;
     }
 
     private void loadHoles() {
@@ -207,15 +272,22 @@ public final class RingProducer extends RingEnd {
                 }
             }
             int pad = paddingAt(index, size, toEnd);
-            int needed = stepBytes(skip, pad, size, toEnd);
+            int needed = stepBytes(tail, skip, pad, size, toEnd);
             if (!hasRoom(needed)) {
                 return null;
             }
+            if (tail + needed - hint > capacity) {
+                publishHint();                            // never a lap behind what we write (HintFresh)
+            }
             tail += skip;
-            if (tail + (pad == 0 ? size : pad) - reservedEnd > 0) {
+            if (tail - skip + needed - reservedEnd > 0) {
                 reserve(tail - skip + needed);
             }
             long seen = readSlot(index);
+            if (seen != END_MARKER) {
+                tail += lateCommit(seen, index);          // the previous holder's record: pad after it
+                continue;
+            }
             if (pad == 0) {
                 claimIndex = index;
                 claimLength = length;
@@ -224,11 +296,28 @@ public final class RingProducer extends RingEnd {
                 claim.wrap(index + RECORD_HEADER_LENGTH, length);
                 return claim;
             }
+            ring.writeEndMarker(indexOf(skipPrefix(tail + pad)));           // WriteEndMarker
             if (!ring.writePadding(index, seen, pad - RECORD_HEADER_LENGTH)) {
-                throw lostOrCorrupt("the header word at index " + index + " changed under our padding");
+                tail += lateCommit(ring.readSlot(index), index);
+                continue;
             }
             tail += pad;
         }
+    }
+
+    /**
+     * The slot at our frontier does not hold the end marker: right after a takeover of a region's
+     * ring it may hold a record (or padding) the previous holder committed late, in its reserved
+     * range (its commit was in flight when we fenced it); we step over it. Anywhere else a peer
+     * scribbled on it. Returns the bytes to step over.
+     */
+    private int lateCommit(long header, int index) {
+        int size = committedSize(header, index);
+        if (tail - lateCommitsBefore >= 0 || size < 0) {
+            throw lostOrCorrupt("the header word at index " + index + " (0x" + Long.toHexString(header)
+                    + ") is not the end marker our frontier must hold");
+        }
+        return size;
     }
 
     /**
@@ -244,13 +333,34 @@ public final class RingProducer extends RingEnd {
         return seen;
     }
 
-    /** Reserve: extends our reservation to cover {@code needEnd}, by CAS from the word we last wrote. */
+    /**
+     * Reserve: extends our reservation to cover {@code needEnd}, by CAS from the word we last wrote,
+     * and moves the recovery hint to the frontier (PublishProducerPosition): the hint thus never
+     * falls more than a chunk and a record behind.
+     */
     private void reserve(long needEnd) {
         long end = Math.max(needEnd, Math.min(tail + chunk, cachedConsumerPosition + capacity));
         if (!ring.casReservation(packPosition(epoch16, reservedEnd), packPosition(epoch16, end))) {
             throw lostOrCorrupt("the reservation word changed under us");
         }
         reservedEnd = end;
+        publishHint();
+    }
+
+    /** PublishProducerPosition: the hint moves to the frontier the consumer can see (CAS, fenced). */
+    private void publishHint() {
+        long frontier = visibleEnd();
+        if (frontier != hint) {
+            if (!ring.publishProducerPosition(packPosition(epoch16, hint), packPosition(epoch16, frontier))) {
+                throw lostOrCorrupt("the producer position word changed under us");
+            }
+            hint = frontier;
+        }
+    }
+
+    /** The end of what the consumer can read: the held header's position, or the tail. */
+    private long visibleEnd() {
+        return heldIndex >= 0 ? heldPosition : tail;
     }
 
     /** A fenced word did not hold what we wrote: another holder fenced us, or a peer scribbled on it. */
@@ -273,13 +383,16 @@ public final class RingProducer extends RingEnd {
     }
 
     /**
-     * Closing a region's producer: the reservation shrinks back to what we published, so the next
-     * holder records no hole. (A ring file's next holder frees every hole under its lock.)
+     * Closing a region's producer: the hint moves to the frontier, then the reservation shrinks
+     * back to it, so the next holder records no hole and scans nothing. (A ring file's next holder
+     * frees every hole under its lock and scans from the hint; its close touches no shared memory.)
+     * A batch never published is dropped.
      */
     @Override
     void beforeRelease() {
         if (fenced) {
-            ring.casReservation(packPosition(epoch16, reservedEnd), packPosition(epoch16, publishedTail));
+            publishHint();
+            ring.casReservation(packPosition(epoch16, reservedEnd), packPosition(epoch16, visibleEnd()));
         }
     }
 
@@ -288,7 +401,7 @@ public final class RingProducer extends RingEnd {
         int skip = (int) (skipPrefix(tail) - tail);
         int index = indexOf(tail) + skip;
         int toEnd = capacity - index;
-        return stepBytes(skip, paddingAt(index, size, toEnd), size, toEnd);
+        return stepBytes(tail, skip, paddingAt(index, size, toEnd), size, toEnd);
     }
 
     /**
@@ -300,11 +413,14 @@ public final class RingProducer extends RingEnd {
     }
 
     /**
-     * The room the next step needs: the skipped lap prefix, then the record; or a padding to the end,
-     * the next lap's prefix and the record; or a hole's padding alone (a step of its own).
+     * The room the next step at {@code at} needs, up to and including the end marker's slot after
+     * it: the skipped lap prefix, then the record; or a padding to the end, the next lap's prefix
+     * and the record; or a hole's padding alone (a step of its own); each followed by the next
+     * lap's prefix when it ends a lap, and 8 bytes for the end marker.
      */
-    private int stepBytes(int skip, int pad, int size, int toEnd) {
-        return skip + (pad == 0 ? size : size > toEnd ? pad + lapPrefix + size : pad);
+    private int stepBytes(long at, int skip, int pad, int size, int toEnd) {
+        long stepEnd = at + skip + (pad == 0 ? size : size > toEnd ? pad + lapPrefix + size : pad);
+        return (int) (skipPrefix(stepEnd) + RECORD_HEADER_LENGTH - at);
     }
 
     /**
@@ -346,9 +462,9 @@ public final class RingProducer extends RingEnd {
         long consumerPosition = positionNear(ring.readConsumerPosition(), cachedConsumerPosition);
         if ((consumerPosition & (RECORD_ALIGNMENT - 1)) != 0
                 || consumerPosition - cachedConsumerPosition < 0
-                || publishedTail - consumerPosition < 0) {
+                || skipPrefix(visibleEnd()) - consumerPosition < 0) {
             poison("consumer position " + consumerPosition + " is misaligned, moved back from "
-                    + cachedConsumerPosition + " or passed the producer position " + publishedTail);
+                    + cachedConsumerPosition + " or passed what we made visible, " + visibleEnd());
         }
         cachedConsumerPosition = consumerPosition;
     }
@@ -360,34 +476,41 @@ public final class RingProducer extends RingEnd {
     }
 
     /**
-     * WriteRecordHeader: commits the claimed record without telling the consumer yet; a later
-     * {@link #publish} or {@link #commit} publishes every record committed so far in one store.
-     * A record that is committed but not published is lost if this process dies.
+     * WriteEndMarker and WriteRecordHeader: commits the claimed record without telling the consumer
+     * yet; a later {@link #publish} or {@link #commit} makes every record committed so far visible
+     * with one store (the first one's header, held back until then). A record that is committed but
+     * not published is lost if this process dies.
      */
     public void commitBatched() {
         checkClaim();
+        int size = recordSize(claimLength);
         try {
-            if (!ring.writeRecordHeader(claimIndex, claimSeen, claimLength, claimType)) {
+            ring.writeEndMarker(indexOf(skipPrefix(tail + size)));
+            if (heldIndex < 0) {
+                heldIndex = claimIndex;                   // the batch's first header waits for publish
+                heldPosition = tail;
+                heldHeader = packHeader(claimLength, claimType);
+            } else if (!ring.writeRecordHeader(claimIndex, claimSeen, claimLength, claimType)) {
                 throw lostOrCorrupt("the header word at index " + claimIndex + " changed under our claim");
             }
         } catch (InternalError e) {
             throw mappingFault(e);
         }
-        tail += recordSize(claimLength);
+        tail += size;
         records++;
         bytes += claimLength;
         closeClaim();
     }
 
-    /** PublishProducerPosition: makes every committed record visible to the consumer. */
+    /** Publish: makes every committed record visible to the consumer (the held header, by CAS). */
     public void publish() {
         checkUsable();
-        if (tail != publishedTail) {
+        if (heldIndex >= 0) {
             try {
-                if (!ring.publishProducerPosition(packPosition(epoch16, publishedTail), packPosition(epoch16, tail))) {
-                    throw lostOrCorrupt("the producer position word changed under us");
+                if (!ring.writeRecordHeader(heldIndex, END_MARKER, headerLength(heldHeader), headerType(heldHeader))) {
+                    throw lostOrCorrupt("the header word at index " + heldIndex + " changed under our held header");
                 }
-                publishedTail = tail;
+                heldIndex = -1;
                 wakeup.afterPublish();
             } catch (InternalError e) {
                 throw mappingFault(e);

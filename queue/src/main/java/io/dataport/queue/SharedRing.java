@@ -14,17 +14,23 @@ import java.nio.ByteOrder;
  * {@code spec/DataportRing.tla}. The memory-ordering rules live here and nowhere else:
  *
  * <ul>
- *   <li>A side publishes its position word with a <b>compare-and-set</b> (volatile: a release and
- *       more) from the word it last published ({@link #publishProducerPosition},
- *       {@link #publishConsumerPosition}); every write it made before (payload, record header,
- *       padding) is then visible to a peer that reads the word with an <b>acquire</b> load
- *       ({@link #readProducerPosition}, {@link #readConsumerPosition}). The CAS fails for a holder
- *       whose role was taken over: the taker put its own epoch in the word.</li>
- *   <li>Payload bytes are plain stores; record and padding headers are CASes from the value read
- *       at the claim ({@link #readSlot}); the consumer reads headers with plain loads, ordered by
- *       its acquire of the position word.</li>
- *   <li>The creator writes the magic word last, with a release store; an opener reads it first, with
- *       an acquire load, so a visible magic implies a complete header.</li>
+ *   <li><b>Commit in the record</b> (layout version 3): a record is committed by the store of its
+ *       header, a <b>compare-and-set</b> (volatile: a release and more) from the value read at the
+ *       claim ({@link #readSlot}, {@link #writeRecordHeader}, {@link #writePadding}); the consumer
+ *       reads each header once with an <b>acquire</b> load ({@link #readRecordHeader}), so the
+ *       payload written before it is visible. Before a header is stored, the producer writes the
+ *       <b>end marker</b> where the next record will start ({@link #writeEndMarker}, an opaque
+ *       store ordered by the header's CAS): the slot the consumer reads next always holds the end
+ *       marker or a header written for it in this lap, never stale bytes.</li>
+ *   <li>Position words are written by CAS from the word last written: the consumer's once per
+ *       batch ({@link #publishConsumerPosition}), read by the producer with an acquire load for
+ *       back-pressure; the producer's is only a recovery hint ({@link #publishProducerPosition}).
+ *       The CAS fails for a holder whose role was taken over: the taker put its own epoch in the
+ *       word.</li>
+ *   <li>Payload bytes are plain stores and plain loads.</li>
+ *   <li>The creator writes the end marker at the first record slot, then the magic word last,
+ *       with a release store; an opener reads it first, with an acquire load, so a visible magic
+ *       implies a complete header.</li>
  * </ul>
  *
  * Acquire and release need naturally aligned offsets: every position and header word is 8-byte
@@ -115,6 +121,7 @@ class SharedRing {
         header.putInt(LAP_PREFIX_OFFSET, config.lapPrefix());
         header.putLong(CREATION_EPOCH_OFFSET, creationEpoch);
         header.putLong(TAG_OFFSET, tag);
+        writeEndMarker(config.lapPrefix());           // the first record slot: no record yet
         LONGS.setRelease(header, MAGIC_OFFSET, MAGIC);
     }
 
@@ -159,12 +166,15 @@ class SharedRing {
     // A position word is epoch16 << 48 | position mod 2^48 (RingLayout.packPosition): written only by
     // compare-and-set, so a holder whose role was taken over (a newer epoch) fails its next write.
 
-    /** The producer position word (acquire): every record header and payload below it is visible. */
+    /**
+     * The producer position word (acquire): a recovery hint (a record boundary the producer passed)
+     * and the epoch a producer checks after ReadSlot. The consumer never reads it.
+     */
     long readProducerPosition() {
         return (long) LONGS.getAcquire(header, PRODUCER_POSITION_OFFSET);
     }
 
-    /** PublishProducerPosition / FencePosition: one CAS (volatile, so it also releases the records below). */
+    /** PublishProducerPosition (the recovery hint) / FencePosition: one CAS. */
     boolean publishProducerPosition(long expected, long value) {
         return LONGS.compareAndSet(header, PRODUCER_POSITION_OFFSET, expected, value);
     }
@@ -291,7 +301,8 @@ class SharedRing {
         VarHandle.fullFence();
     }
 
-    // ---- records (TLA+: ReadSlot, WritePadding, WriteRecordHeader, ReadRecordHeader) ----
+    // ---- records (TLA+: ReadSlot, WriteEndMarker, WritePadding, WriteRecordHeader, Publish,
+    //      ReadRecordHeader, ScanForEnd) ----
     // The producer writes headers by CAS from the value it read at the claim (ReadSlot): a holder
     // that was taken over meanwhile finds the new holder's header or padding there and fails.
 
@@ -304,19 +315,36 @@ class SharedRing {
         return (long) LONGS.getAcquire(data, index);
     }
 
+    /**
+     * WriteEndMarker: "no record here yet" at {@code index}, where the next record will start. An
+     * opaque store (one 8-byte write, never torn); the CAS of the header that lets the consumer
+     * reach this slot comes after it and orders it.
+     */
+    void writeEndMarker(int index) {
+        LONGS.setOpaque(data, index, END_MARKER);
+    }
+
     /** WritePadding: a padding of {@code length} bytes after its header, by CAS from the value read at the claim. */
     boolean writePadding(int index, long expected, int length) {
         return LONGS.compareAndSet(data, index, expected, packHeader(length, PADDING_TYPE));
     }
 
-    /** WriteRecordHeader: commits a record, by CAS from the value read at the claim. */
+    /** WriteRecordHeader / Publish: commits a record, by CAS from the value read at the claim. */
     boolean writeRecordHeader(int index, long expected, int length, int type) {
         return LONGS.compareAndSet(data, index, expected, packHeader(length, type));
     }
 
-    /** One 64-bit read of a record header: the caller decodes and validates this single snapshot. */
+    /**
+     * ReadRecordHeader: the consumer's one acquire load of a header word. The caller decodes and
+     * validates this single snapshot; the acquire makes the payload stored before it visible.
+     */
     long readRecordHeader(int index) {
-        return data.getLong(index);
+        return (long) LONGS.getAcquire(data, index);
+    }
+
+    /** ScanForEnd: a restarted producer's acquire load of a header word, on its way to the end marker. */
+    long scanForEnd(int index) {
+        return (long) LONGS.getAcquire(data, index);
     }
 
     // ---- payload (TLA+: WritePayload, ReadPayload); offsets are data-region indices ----
