@@ -23,7 +23,8 @@
 (*   i    a slot index of the data region; j: end of a payload range       *)
 (*        (exclusive; i = j: zero bytes)                                   *)
 (*   n    a size in slots (header included), a poll limit or a count       *)
-(*   k    the kind of a header read: "H" record, "D" padding, "?" corrupt  *)
+(*   k    the kind of a header read: "H" record, "D" padding, "E" the end   *)
+(*        marker, "?" corrupt                                              *)
 (*   st   the producer's control state an API call's result implies        *)
 (* A value that does not map (a misaligned index or position) is -1.       *)
 (***************************************************************************)
@@ -35,18 +36,19 @@ CONSTANTS
 
 VARIABLES
     buf, producerPosition, consumerPosition,
-    ppc, tail, cachedConsumerPosition, claimSize, written, unpub,
-    cpc, head, cachedProducerPosition, batch, hdr, rd,
+    ppc, tail, cachedConsumerPosition, claimSize, written, unpub, held,
+    cpc, head, batch, hdr, rd,
     pubCount, ackCount, pCrashes, cCrashes,
     run,            \* which log this behaviour follows
     traceIndex,     \* the next event of Logs[run] to match
-    pollLimit       \* the limit of the current poll (DataportRing's LIMIT)
+    pollLimit,      \* the limit of the current poll (DataportRing's LIMIT)
+    wantClaim       \* size of a claim Java began whose spec step waits for the hint (0: none)
 
 ring == <<buf, producerPosition, consumerPosition,
-          ppc, tail, cachedConsumerPosition, claimSize, written, unpub,
-          cpc, head, cachedProducerPosition, batch, hdr, rd,
+          ppc, tail, cachedConsumerPosition, claimSize, written, unpub, held,
+          cpc, head, batch, hdr, rd,
           pubCount, ackCount, pCrashes, cCrashes>>
-vars == <<ring, run, traceIndex, pollLimit>>
+vars == <<ring, run, traceIndex, pollLimit, wantClaim>>
 
 \* TLC evaluates a constant-level definition once and keeps its value, but
 \* re-evaluates the generated tuple at every use of a CONSTANT bound with
@@ -92,11 +94,12 @@ PublishConsumerPositionL ==
 
 Idx(p)   == R!Idx(p)
 ToEnd(p) == R!ToEnd(p)
+Add(p, n) == R!Add(p, n)
 
 -----------------------------------------------------------------------------
 (* How an event is consumed.                                               *)
 
-Advance == traceIndex' = traceIndex + 1 /\ UNCHANGED <<run, pollLimit>>
+Advance == traceIndex' = traceIndex + 1 /\ UNCHANGED <<run, pollLimit, wantClaim>>
 
 \* The event is the DataportRing step A.
 Match(A) == A /\ Advance
@@ -107,7 +110,7 @@ Skip == UNCHANGED ring /\ Advance
 
 \* A DataportRing step the log does not show, taken only when the next event
 \* needs it (see WritePayload / ReadPayload below); the event stays next.
-Hidden(A) == A /\ UNCHANGED <<run, traceIndex, pollLimit>>
+Hidden(A) == A /\ UNCHANGED <<run, traceIndex, pollLimit, wantClaim>>
 
 \* Accesses of things DataportRing does not model: the header page (open),
 \* epoch reads, the wake-up flags and fence (spec/DataportWakeup.tla).
@@ -120,16 +123,35 @@ NotModelled == {"ReadMagic", "ReadLayoutVersion", "ReadHeaderLength", "ReadCapac
 -----------------------------------------------------------------------------
 (***************************** producer events *****************************)
 
+\* Two DataportRing steps have no Java access of their own:
+\* - WriteRecordHeader of a batch's first record: Java holds its header back
+\*   (commitBatched writes only the end marker), so the step is taken before
+\*   the producer's next event;
+\* - TryClaim when the recovery hint is a lap behind (HintFresh): Java checks
+\*   room, then moves the hint (PublishProducerPosition), then goes on with
+\*   the claim, while the spec moves the hint first and then claims; the
+\*   TryClaim event is consumed at once and the spec's step is taken (with
+\*   the size Java asked for, wantClaim) before the claim's next event.
+HeldCommitDue == ppc = "commit" /\ unpub = 0
+ClaimDue(e)   == ppc = "idle" /\ wantClaim > 0 /\ e.a \notin {"PublishProducerPosition", "CrashProducer"}
+HiddenClaim   == R!TryClaim(wantClaim) /\ wantClaim' = 0 /\ UNCHANGED <<run, traceIndex, pollLimit>>
+
 \* Payload slots of the open claim are [Idx(tail) + 1, Idx(tail) + claimSize).
-\* DataportRing writes them one per step, in order, all before the header;
-\* Java writes bytes, in any order, and need not write them all (alignment
-\* bytes, a payload the application leaves unwritten).  So a write of slots
-\* [i, j) must lie inside the claim, and the spec's WritePayload steps are
-\* taken up to slot j - 1 when Java first reaches it; the slots Java never
-\* writes are written (Hidden) just before WriteRecordHeader.
+\* DataportRing writes them one per step, in order, all before the end
+\* marker; Java writes bytes, in any order, and need not write them all
+\* (alignment bytes, a payload the application leaves unwritten).  So a write
+\* of slots [i, j) must lie inside the claim, and the spec's WritePayload
+\* steps are taken up to slot j - 1 when Java first reaches it; the slots
+\* Java never writes are written (Hidden) just before the end marker.
 ProducerEvent(e) ==
-    CASE e.a = "TryClaim" ->
-             \/ ppc = "idle" /\ e.n \in SIZES /\ Match(R!TryClaim(e.n))
+    IF HeldCommitDue THEN Hidden(R!WriteRecordHeader)
+    ELSE IF ClaimDue(e) THEN HiddenClaim
+    ELSE CASE e.a = "TryClaim" ->
+             \/ /\ ppc = "idle" /\ e.n \in SIZES
+                /\ IF R!RoomFor(cachedConsumerPosition, e.n) /\ ~R!HintFresh(e.n)
+                   THEN /\ wantClaim' = e.n
+                        /\ traceIndex' = traceIndex + 1 /\ UNCHANGED <<ring, run, pollLimit>>
+                   ELSE Match(R!TryClaim(e.n))
              \* the application retries the claim refused on a full ring: Java's
              \* cached check fails again; the re-read that follows is the next event
              \/ ppc = "full" /\ e.n = claimSize /\ Skip
@@ -138,7 +160,10 @@ ProducerEvent(e) ==
              /\ CASE ppc = "full" ->
                          \* a re-read returning the cached value is left out of the spec
                          IF e.v = cachedConsumerPosition THEN Skip
-                         ELSE Match(R!RefreshConsumerPosition)
+                         \* with room the spec goes back to "idle": Java goes on with the claim
+                         ELSE /\ R!RefreshConsumerPosition
+                              /\ wantClaim' = IF ppc' = "idle" THEN claimSize ELSE 0
+                              /\ traceIndex' = traceIndex + 1 /\ UNCHANGED <<run, pollLimit>>
                   \* the second read of an attach: the step AttachProducer
                   [] ppc = "down" -> Match(R!AttachProducer)
                   [] OTHER -> FALSE
@@ -147,6 +172,16 @@ ProducerEvent(e) ==
              ppc = "down" /\ e.v = producerPosition /\ Skip
       \* the fenced attach moves the epoch first, before its reads (decision 0901)
       [] e.a = "AdvanceProducerEpoch" -> ppc = "down" /\ Skip
+      [] e.a = "PublishProducerPosition" ->
+             e.v = R!Frontier /\ Match(R!PublishProducerPosition)
+      [] e.a = "WriteEndMarker" ->
+             CASE ppc = "padend" ->
+                      e.i = Idx(R!ProducerSkip(Add(tail, ToEnd(tail)))) /\ Match(R!WriteEndMarker)
+               [] ppc = "claimed" ->
+                      IF written < claimSize - 1 THEN Hidden(R!WritePayload) ELSE Hidden(R!FinishPayload)
+               [] ppc = "end" ->
+                      e.i = Idx(R!ProducerSkip(Add(tail, claimSize))) /\ Match(R!WriteEndMarker)
+               [] OTHER -> FALSE
       [] e.a = "WritePadding" ->
              /\ ppc = "pad" /\ e.i = Idx(tail) /\ e.n = ToEnd(tail)
              /\ Match(R!WritePadding)
@@ -155,15 +190,22 @@ ProducerEvent(e) ==
              ELSE /\ ppc = "claimed"
                   /\ Idx(tail) + 1 <= e.i /\ e.i < e.j /\ e.j <= Idx(tail) + claimSize
                   /\ IF Idx(tail) + 1 + written < e.j THEN Hidden(R!WritePayload) ELSE Skip
+      \* a header CAS: a later record of a batch (commitBatched), or the held
+      \* first one (Publish)
       [] e.a = "WriteRecordHeader" ->
-             /\ ppc = "claimed"
-             /\ IF written < claimSize - 1 THEN Hidden(R!WritePayload)
-                ELSE /\ e.i = Idx(tail) /\ e.n = claimSize
-                     /\ Match(R!WriteRecordHeader)
-      [] e.a = "PublishProducerPosition" ->
-             e.v = tail /\ Match(R!PublishProducerPosition)
+             CASE ppc = "commit" /\ unpub > 0 ->
+                      e.i = Idx(tail) /\ e.n = claimSize /\ Match(R!WriteRecordHeader)
+               [] ppc \in {"idle", "full"} /\ unpub > 0 ->
+                      e.i = Idx(held.pos) /\ e.n = held.size /\ Match(R!Publish)
+               [] OTHER -> FALSE
+      [] e.a = "ScanForEnd" ->
+             /\ ppc = "scan" /\ e.i = Idx(R!ProducerSkip(tail))
+             /\ buf[e.i].k = e.k /\ buf[e.i].size = e.n   \* Java read what the spec's slot holds
+             /\ Match(R!ScanForEnd)
       [] e.a = "Abort"         -> Match(R!Abort)
-      [] e.a = "CrashProducer" -> Match(R!CrashProducer)
+      \* a crash drops the claim Java began (wantClaim) with the rest
+      [] e.a = "CrashProducer" ->
+             R!CrashProducer /\ wantClaim' = 0 /\ traceIndex' = traceIndex + 1 /\ UNCHANGED <<run, pollLimit>>
       \* what the API call returned: a claim (open), null (full) or done (idle)
       [] e.a = "ProducerIs"    -> ppc = e.st /\ Skip
       [] e.a \in NotModelled   -> Skip
@@ -186,26 +228,20 @@ ConsumerEvent(e) ==
     CASE e.a = "Poll" ->
              /\ cpc = "poll" /\ ~R!BatchPending /\ LimitOf(e.n) \in Limits
              /\ pollLimit' = LimitOf(e.n)
-             /\ traceIndex' = traceIndex + 1 /\ UNCHANGED <<ring, run>>
-      [] e.a = "ReadProducerPosition" ->
-             /\ e.v = producerPosition
-             /\ CASE cpc = "poll" ->
-                         \* a re-read returning the cached value (empty ring) is left out
-                         IF e.v = cachedProducerPosition
-                         THEN ~R!BatchPending /\ head = cachedProducerPosition /\ Skip
-                         ELSE Match(R!RefreshProducerPosition)
-                  \* the second read of an attach: the step AttachConsumer
-                  [] cpc = "down" -> Match(R!AttachConsumer)
-                  [] OTHER -> FALSE
-      \* the first read of an attach (folded into AttachConsumer)
+             /\ traceIndex' = traceIndex + 1 /\ UNCHANGED <<ring, run, wantClaim>>
+      \* the first read of an attach; its fence (a CAS keeping the position) is
+      \* the attach's last access: the step AttachConsumer
       [] e.a = "ReadConsumerPosition" ->
              cpc = "down" /\ e.v = consumerPosition /\ Skip
+      [] e.a = "AttachConsumer" ->
+             cpc = "down" /\ e.v = consumerPosition /\ Match(R!AttachConsumer)
       [] e.a = "AdvanceConsumerEpoch" -> cpc = "down" /\ Skip
       [] e.a = "ReadRecordHeader" ->
              IF cpc = "payload" THEN FinishRecord
-             ELSE /\ e.i = Idx(head)
+             ELSE /\ e.i = Idx(R!ConsumerSkip(head))
                   /\ buf[e.i].k = e.k /\ buf[e.i].size = e.n   \* Java read what the spec's slot holds
-                  /\ Match(ReadRecordHeaderL)
+                  \* the end marker with nothing done: a poll that returns 0, no step
+                  /\ IF e.k = "E" /\ ~R!BatchPending THEN Skip ELSE Match(ReadRecordHeaderL)
       [] e.a = "ReadPayload" ->
              IF e.i = e.j THEN Skip                          \* zero bytes: no memory touched
              ELSE /\ cpc = "payload"
@@ -227,13 +263,15 @@ TraceInit ==
     /\ run \in 1..Len(Log)
     /\ traceIndex = 1
     /\ pollLimit = UNBOUNDED
+    /\ wantClaim = 0
 
 TraceNext ==
     /\ traceIndex <= Len(Log[run])
     /\ LET e == Log[run][traceIndex] IN
        IF e.by = "producer" THEN ProducerEvent(e) ELSE ConsumerEvent(e)
-    \* no Java end was poisoned (it would have thrown): no validation may fire
-    /\ ppc' # "poisoned" /\ cpc' # "poisoned"
+    \* no Java end was poisoned (it would have thrown): no validation may fire,
+    \* and no end read bytes that nobody wrote for that slot (NeverFooled)
+    /\ ppc' \notin {"poisoned", "fooled"} /\ cpc' \notin {"poisoned", "fooled"}
 
 TraceSpec == TraceInit /\ [][TraceNext]_vars
 

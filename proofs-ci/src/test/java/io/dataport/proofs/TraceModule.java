@@ -174,7 +174,8 @@ final class TraceModule {
         r.append("[by |-> \"").append(e.side().tla()).append("\", a |-> \"").append(e.action()).append('"');
         switch (e.action()) {
             case "ReadProducerPosition", "ReadConsumerPosition", "PublishProducerPosition",
-                    "PublishConsumerPosition" -> field(r, "v", position(e.a(), base, posmod));
+                    "PublishConsumerPosition", "AttachConsumer" -> field(r, "v", position(e.a(), base, posmod));
+            case "WriteEndMarker" -> field(r, "i", slot(e.a()));
             case "TryClaim" -> field(r, "n", e.a() < 0 ? -1 : RingLayout.recordSize((int) e.a()) / 8);
             case "WritePadding" -> {
                 field(r, "i", slot(e.a()));
@@ -184,12 +185,15 @@ final class TraceModule {
                 field(r, "i", slot(e.a()));
                 field(r, "n", e.b() < 0 ? -1 : RingLayout.recordSize((int) e.b()) / 8);
             }
-            case "ReadRecordHeader" -> {
+            case "ReadRecordHeader", "ScanForEnd" -> {
                 long length = e.b();
                 long type = e.c();
                 String kind;
                 long size;
-                if (type == RingLayout.PADDING_TYPE && length >= 0 && (length + 8) % 8 == 0) {
+                if (type == RingLayout.END_TYPE && length == 0) {
+                    kind = "E";
+                    size = 0;
+                } else if (type == RingLayout.PADDING_TYPE && length >= 0 && (length + 8) % 8 == 0) {
                     kind = "D";
                     size = (length + 8) / 8;
                 } else if (type >= 0 && length >= 0) {

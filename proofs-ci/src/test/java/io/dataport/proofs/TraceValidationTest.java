@@ -160,9 +160,9 @@ class TraceValidationTest {
     }
 
     /**
-     * Planted divergences, in test code only: the producer publishes its position before it writes
-     * the record header, and the consumer publishes its position before the handler reads the
-     * payload. TLC must reject both through TraceAccepted and name the first unmatched event.
+     * Planted divergences, in test code only: the producer writes the end marker one slot past the
+     * slot where the next record starts, and the consumer publishes its position before the handler
+     * reads the payload. TLC must reject both through TraceAccepted and name the first unmatched event.
      */
     @Test
     void plantedDivergencesAreRejectedAtTheirFirstUnmatchedEvent() throws Exception {
@@ -170,20 +170,19 @@ class TraceValidationTest {
         System.out.println("Planted divergences: seed " + seed);
         RingConfig ring = smallRing();
         int posmod = 2 * ring.capacity() / 8;
-        Future<TraceCheck.Verdict> early = submit("DataportRingTrace_publishBeforeHeader", new long[] {seed}, ring,
-                posmod, 300, Variant.PUBLISH_BEFORE_HEADER);
+        Future<TraceCheck.Verdict> misplaced = submit("DataportRingTrace_endMarkerMisplaced", new long[] {seed}, ring,
+                posmod, 300, Variant.END_MARKER_MISPLACED);
         Future<TraceCheck.Verdict> release = submit("DataportRingTrace_releaseBeforeRead", new long[] {seed}, ring,
                 posmod, 300, Variant.RELEASE_BEFORE_READ);
 
-        TraceCheck.Verdict v = early.get();
+        TraceCheck.Verdict v = misplaced.get();
         System.out.println("  " + v.describe());
         assertTrue(v.rejectedByTraceAccepted(), "TLC did not reject the planted divergence: " + v.describe());
-        // the early publish itself: the spec publishes only from "idle" or "full", never with a claim open
+        // the misplaced end marker itself: the spec writes it exactly after the record or padding
         assertEquals(v.rejectedRun().plantedAt() + 1, v.firstUnmatched(), v.describe());
         TraceEvent first = v.firstUnmatchedEvent();
-        assertEquals("PublishProducerPosition", first.action(), v.describe());
+        assertEquals("WriteEndMarker", first.action(), v.describe());
         assertEquals(TraceEvent.Side.PRODUCER, first.side(), v.describe());
-        assertTrue(v.specState().contains("ppc = \"claimed\""), v.describe());
 
         TraceCheck.Verdict w = release.get();
         System.out.println("  " + w.describe());

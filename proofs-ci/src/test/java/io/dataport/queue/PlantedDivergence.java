@@ -18,36 +18,29 @@ final class PlantedDivergence {
     }
 
     /**
-     * The producer publishes its position (past the record) <b>before</b> writing the record
-     * header, i.e. {@code commit()} with its two halves swapped: a consumer that acquires the new
-     * position may read a header slot that is not written yet. The spec publishes only from
-     * {@code "idle"} / {@code "full"}, so the early {@code PublishProducerPosition} (made while the
-     * claim is open) is the first event it cannot match.
+     * The producer writes the end marker one slot too far, after the slot where the next record
+     * starts (an off-by-one in where "the next record" is): the consumer would then read the stale
+     * bytes of that slot as the next header. The spec writes the end marker exactly at the slot
+     * after the record (or the padding), so the misplaced WriteEndMarker is the first event it
+     * cannot match.
      */
-    static final class PublishBeforeHeader extends TracingSharedRing implements Planted {
+    static final class EndMarkerMisplaced extends TracingSharedRing implements Planted {
         private int plantedAt = -1;
 
-        PublishBeforeHeader(ByteBuffer region) {
+        EndMarkerMisplaced(ByteBuffer region) {
             super(region);
         }
 
         @Override
-        boolean writeRecordHeader(int index, long expected, int length, int type) {
+        void writeEndMarker(int index) {
             if (isTracing()) {
-                long word = peekProducerPosition();
-                long published = word & RingLayout.POSITION_MASK;
-                int mask = peekCapacity() - 1;
-                // the record's position: the first position at or after the published one with this index
-                long start = published + ((index - (int) published) & mask);
-                // a CAS from the word as it is, with the holder's epoch: it succeeds, like commit's own
-                // publish would (which then fails: the word no longer holds what the producer published)
-                publishProducerPosition(word, RingLayout.packPosition(RingLayout.wordEpoch(word),
-                        start + RingLayout.recordSize(length)));
+                super.writeEndMarker((index + RingLayout.RECORD_ALIGNMENT) & (peekCapacity() - 1));
                 if (plantedAt < 0) {
-                    plantedAt = events() - 1; // the publish just logged (the interleaver logs before it)
+                    plantedAt = events() - 1; // the write just logged
                 }
+                return;
             }
-            return super.writeRecordHeader(index, expected, length, type);
+            super.writeEndMarker(index);
         }
 
         @Override

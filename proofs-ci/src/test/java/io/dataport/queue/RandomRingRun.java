@@ -44,7 +44,7 @@ import java.util.SplittableRandom;
 public final class RandomRingRun {
 
     /** Which ring: the real accessor, or a planted divergence ({@link PlantedDivergence}). */
-    public enum Variant { HONEST, PUBLISH_BEFORE_HEADER, RELEASE_BEFORE_READ }
+    public enum Variant { HONEST, END_MARKER_MISPLACED, RELEASE_BEFORE_READ }
 
     /**
      * A finished run. Positions in {@link #events} are the position words' 48-bit positions rebuilt
@@ -93,7 +93,7 @@ public final class RandomRingRun {
         ByteBuffer memory = ByteBuffer.allocateDirect((int) config.fileLength());
         this.ring = switch (variant) {
             case HONEST -> new TracingSharedRing(memory);
-            case PUBLISH_BEFORE_HEADER -> new PlantedDivergence.PublishBeforeHeader(memory);
+            case END_MARKER_MISPLACED -> new PlantedDivergence.EndMarkerMisplaced(memory);
             case RELEASE_BEFORE_READ -> new PlantedDivergence.ReleaseBeforeRead(memory);
         };
         ring.initialiseHeader(config, 1, 0);

@@ -75,7 +75,9 @@ public record TraceEvent(Side side, String action, long a, long b, long c, Strin
             // DataportRingTrace skips it only while the end is "down" and only if the position
             // equals the spec's producerPosition / consumerPosition.
             case "FenceProducerPosition" -> new TraceEvent(side, "ReadProducerPosition", a, b, c, note);
-            case "FenceConsumerPosition" -> new TraceEvent(side, "ReadConsumerPosition", a, b, c, note);
+            // The consumer's fence is the last access of its attach (layout version 3: it reads no
+            // producer position), so it stands for the step AttachConsumer itself.
+            case "FenceConsumerPosition" -> new TraceEvent(side, "AttachConsumer", a, b, c, note);
             // ReadSlot (RingFencing): the producer reads the header word at the claim's index, the
             // expected value of its header or padding CAS. DataportRing's producer writes headers
             // with plain stores and never reads them; the read changes no variable of DataportRing,
@@ -111,12 +113,13 @@ public record TraceEvent(Side side, String action, long a, long b, long c, Strin
         String base = action.endsWith(FAILED) ? action.substring(0, action.length() - FAILED.length()) : action;
         String args = switch (base) {
             case "ReadProducerPosition", "ReadConsumerPosition", "PublishProducerPosition",
-                    "PublishConsumerPosition", "FenceProducerPosition", "FenceConsumerPosition",
+                    "PublishConsumerPosition", "FenceProducerPosition", "FenceConsumerPosition", "AttachConsumer",
                     "CheckProducerEpoch" -> "position=" + a + ", epoch=" + b;
             case "ReadReservation", "FenceReservation", "Reserve", "ShrinkReservation" -> "end=" + a + ", epoch=" + b;
             case "ReadHole", "RecordHole", "ReleaseHole" -> String.format(Locale.ROOT, "slot=%d, word=0x%016x", a, b);
             case "WritePadding" -> "index=" + a + ", length=" + b;
-            case "WriteRecordHeader", "ReadRecordHeader", "ReadSlot" -> "index=" + a + ", length=" + b + ", type=" + c;
+            case "WriteRecordHeader", "ReadRecordHeader", "ReadSlot", "ScanForEnd" -> "index=" + a + ", length=" + b + ", type=" + c;
+            case "WriteEndMarker" -> "index=" + a;
             case "WritePayload", "ReadPayload" -> "index=" + a + ", bytes=" + b;
             case "TryClaim" -> "length=" + a;
             case "Poll" -> "limit=" + a;

@@ -489,7 +489,7 @@ class TracingSharedRing extends SharedRing {
         super.fence();
     }
 
-    // ---- records (ReadSlot, WritePadding, WriteRecordHeader, ReadRecordHeader) ----
+    // ---- records (ReadSlot, WriteEndMarker, WritePadding, WriteRecordHeader, ReadRecordHeader, ScanForEnd) ----
 
     /** ReadSlot (RingFencing): the header word at a claim's index, the expected value of its CAS. */
     @Override
@@ -522,6 +522,24 @@ class TracingSharedRing extends SharedRing {
         step(Side.CONSUMER);
         long header = super.readRecordHeader(index);
         record(TraceEvent.of(Side.CONSUMER, "ReadRecordHeader", index,
+                RingLayout.headerLength(header), RingLayout.headerType(header)));
+        return header;
+    }
+
+    /** WriteEndMarker: the end marker where the next record will start. */
+    @Override
+    void writeEndMarker(int index) {
+        step(Side.PRODUCER);
+        super.writeEndMarker(index);
+        record(TraceEvent.of(Side.PRODUCER, "WriteEndMarker", index));
+    }
+
+    /** ScanForEnd: one header of a restarted producer's scan for its frontier. */
+    @Override
+    long scanForEnd(int index) {
+        step(Side.PRODUCER);
+        long header = super.scanForEnd(index);
+        record(TraceEvent.of(Side.PRODUCER, "ScanForEnd", index,
                 RingLayout.headerLength(header), RingLayout.headerType(header)));
         return header;
     }

@@ -72,21 +72,38 @@ class TracingSharedRingTest {
             ring.actor(Side.CONSUMER);
             assertEquals(1, consumer.poll(view -> { }, 10));
         }
-        for (String publish : List.of("PublishProducerPosition", "PublishConsumerPosition")) {
-            List<TraceEvent> published = events(publish);
-            assertEquals(12, published.size(), publish);
-            for (int i = 0; i < published.size(); i++) {
-                TraceEvent e = published.get(i);
-                assertEquals(BASE + 16L * (i + 1), e.a(), e.toString());
-                assertEquals(1, e.b(), "the epoch of the first attach: " + e);
-                assertSame(e, e.inDataportRing(), "a publish is DataportRing's, unchanged: " + e);
+        List<TraceEvent> acknowledged = events("PublishConsumerPosition");
+        assertEquals(12, acknowledged.size());
+        // the hint moves with every reservation (a chunk of 8 bytes in a ring of 64), to the frontier
+        // where the claim starts: not for the first claim, which starts where the hint already is
+        List<TraceEvent> hints = events("PublishProducerPosition");
+        assertEquals(11, hints.size());
+        for (int i = 0; i < 12; i++) {
+            TraceEvent e = acknowledged.get(i);
+            assertEquals(BASE + 16L * (i + 1), e.a(), e.toString());
+            assertEquals(1, e.b(), "the epoch of the first attach: " + e);
+            assertSame(e, e.inDataportRing(), "a publish is DataportRing's, unchanged: " + e);
+            if (i < 11) {
+                assertEquals(BASE + 16L * (i + 1), hints.get(i).a(), hints.get(i).toString());
+                assertSame(hints.get(i), hints.get(i).inDataportRing());
             }
-            assertTrue(published.get(11).a() > 1L << POSITION_BITS, "the positions passed 2^48");
         }
-        // the consumer's refreshes read the producer word after the wrap as the same counter
-        List<TraceEvent> refreshes = events("ReadProducerPosition");
-        assertEquals(BASE + 16 * 12, refreshes.get(refreshes.size() - 1).a());
-        assertEquals(ring.producerPosition(), BASE + 16 * 12);
+        assertTrue(acknowledged.get(11).a() > 1L << POSITION_BITS, "the positions passed 2^48");
+        assertTrue(hints.get(10).a() > 1L << POSITION_BITS, "the hint too");
+        // a producer attaching after the wrap reads the hint word as the same counter, and scans
+        // from the consumer position, which is ahead of it, to the end marker there
+        producer.close();
+        int from = ring.events();
+        RingProducer restarted = attachProducer();
+        List<TraceEvent> attach = ring.log().subList(from, ring.events());
+        assertEquals(BASE + 16 * 11, attach.stream().filter(e -> e.action().equals("ReadProducerPosition"))
+                .findFirst().orElseThrow().a());
+        List<TraceEvent> scan = attach.stream().filter(e -> e.action().equals("ScanForEnd")).toList();
+        assertEquals(1, scan.size(), "the consumer read everything: the end marker at once");
+        assertEquals((int) (BASE + 16 * 12) & 63, scan.get(0).a());
+        assertEquals(RingLayout.END_TYPE, scan.get(0).c());
+        assertEquals((BASE + 16 * 12) & RingLayout.POSITION_MASK, restarted.position(),
+                "an attach starts from the word's 48-bit field");
     }
 
     @Test
@@ -94,7 +111,7 @@ class TracingSharedRingTest {
         RingProducer first = attachProducer();
         attachConsumer();
         ring.actor(Side.PRODUCER);
-        assertTrue(first.offer(new byte[8]));
+        assertTrue(first.offer(new byte[8]));   // the hint stays at BASE: that is where the claim started
         trace();
         attachProducer(); // a ring file's attach: the lock proved `first` gone
 
@@ -102,14 +119,15 @@ class TracingSharedRingTest {
         expected.add("AdvanceProducerEpoch");
         expected.addAll(Collections.nCopies(HOLE_SLOTS, "ReadHole"));           // Holes.releaseAll: all free
         expected.addAll(List.of("ReadReservation", "FenceReservation", "ReadProducerPosition",
-                "FenceProducerPosition", "ReadConsumerPosition"));
+                "FenceProducerPosition", "ReadConsumerPosition",
+                "ScanForEnd", "ScanForEnd"));                                   // the record, then the end marker
         expected.addAll(Collections.nCopies(HOLE_SLOTS, "ReadHole"));           // the producer's copy
         assertEquals(expected, actions(0));
 
         TraceEvent fence = events("FenceProducerPosition").get(0);
-        assertEquals(BASE + 16, fence.a(), "the fence keeps the position");
+        assertEquals(BASE, fence.a(), "the fence keeps the position (the hint)");
         assertEquals(2, fence.b(), "and puts the new epoch in the word");
-        assertEquals(TraceEvent.of(Side.PRODUCER, "ReadProducerPosition", BASE + 16, 2), fence.inDataportRing(),
+        assertEquals(TraceEvent.of(Side.PRODUCER, "ReadProducerPosition", BASE, 2), fence.inDataportRing(),
                 "checked as the attach's first read: DataportRingTrace skips it only when \"down\" and at the"
                         + " spec's producerPosition");
         for (String none : List.of("ReadHole", "ReadReservation", "FenceReservation")) {
@@ -118,13 +136,17 @@ class TracingSharedRingTest {
         assertEquals(events("AdvanceProducerEpoch").get(0), events("AdvanceProducerEpoch").get(0).inDataportRing(),
                 "sent to TLC: DataportRingTrace skips it while the producer is \"down\" (the fenced attach moves the"
                         + " epoch first)");
+        List<TraceEvent> scan = events("ScanForEnd");
+        assertEquals(8, scan.get(0).b(), "a record of 8 bytes");
+        assertEquals(0, scan.get(1).b(), "then the end marker");
+        assertEquals(RingLayout.END_TYPE, scan.get(1).c());
 
         int from = ring.events();
         attachConsumer();
-        assertEquals(List.of("AdvanceConsumerEpoch", "ReadConsumerPosition", "FenceConsumerPosition",
-                "ReadProducerPosition"), actions(from));
+        assertEquals(List.of("AdvanceConsumerEpoch", "ReadConsumerPosition", "FenceConsumerPosition"), actions(from));
         TraceEvent consumerFence = events("FenceConsumerPosition").get(0);
-        assertEquals(TraceEvent.of(Side.CONSUMER, "ReadConsumerPosition", BASE, 2), consumerFence.inDataportRing());
+        assertEquals(TraceEvent.of(Side.CONSUMER, "AttachConsumer", BASE, 2), consumerFence.inDataportRing(),
+                "the consumer's last access of its attach: the step AttachConsumer");
     }
 
     @Test
@@ -141,7 +163,8 @@ class TracingSharedRingTest {
         }
         assertEquals(0, ring.steps());
         producer.commit();
-        assertEquals(List.of("WriteRecordHeader", "PublishProducerPosition"), actions(3));
+        assertEquals(List.of("WriteEndMarker", "WriteRecordHeader"), actions(3),
+                "the end marker after the record, then its header (held by commitBatched, written by publish)");
         assertEquals(2, ring.steps());
     }
 
@@ -151,13 +174,13 @@ class TracingSharedRingTest {
         attachConsumer();
         ring.actor(Side.PRODUCER);
         stale.tryClaim(8);
-        attachProducer(); // a takeover that a ring file's lock forbids: `stale` resumes after it
+        RingProducer next = attachProducer(); // a takeover that a ring file's lock forbids: `stale` resumes after it
+        assertTrue(next.offer(new byte[8]));   // its record where `stale` had claimed
         trace();
         ring.actor(Side.PRODUCER);
         assertThrows(RegionException.class, stale::commit);
-        TraceEvent failed = events("PublishProducerPositionFailed").get(0);
-        assertEquals(BASE + 16, failed.a(), "the position it tried to publish");
+        TraceEvent failed = events("WriteRecordHeaderFailed").get(0);
+        assertEquals((int) BASE & 63, failed.a(), "the index of the header it tried to write");
         assertSame(failed, failed.inDataportRing(), "DataportRingTrace has no such action: TLC rejects it");
-        assertEquals(BASE, ring.producerPosition(), "the word did not move");
     }
 }
