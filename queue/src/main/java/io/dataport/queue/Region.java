@@ -187,16 +187,20 @@ public final class Region implements AutoCloseable {
         RegionGeometry.Ring r = directory.geometry.rings().get(index);
         long producer = ring.readLease(Role.PRODUCER);
         long consumer = ring.readLease(Role.CONSUMER);
-        long producerPosition = ring.readProducerPosition() & RingLayout.POSITION_MASK;
-        return new RingStatus(r, directory.geometry.lapPrefix(index), producerPosition,
-                RingLayout.positionNear(ring.readConsumerPosition(), producerPosition),
+        long hint = ring.readProducerPosition() & RingLayout.POSITION_MASK;
+        long consumerPosition = RingLayout.positionNear(ring.readConsumerPosition(), hint);
+        long end = Frontier.find(ring, directory.geometry.config(index),
+                consumerPosition - hint > 0 ? consumerPosition : hint, consumerPosition);
+        return new RingStatus(r, directory.geometry.lapPrefix(index), end < 0 ? hint : end, consumerPosition,
                 Lease.holderOf(producer), Lease.epochOf(producer), ring.readHeartbeat(Role.PRODUCER),
                 Lease.holderOf(consumer), Lease.epochOf(consumer), ring.readHeartbeat(Role.CONSUMER));
     }
 
     /**
-     * A snapshot of one ring of a region ({@link #status}). Positions are the 48-bit values of the
-     * position words (the consumer's rebuilt near the producer's).
+     * A snapshot of one ring of a region ({@link #status}). The producer position is its frontier,
+     * found by walking the committed headers from the hint in the producer position word (or the
+     * consumer position, if later; the hint itself when a header there is corrupt); positions are
+     * the 48-bit values of the position words (the consumer's rebuilt near the hint).
      */
     public record RingStatus(RegionGeometry.Ring ring, int lapPrefix, long producerPosition, long consumerPosition,
             int producerHolder, long producerEpoch, long producerHeartbeat,

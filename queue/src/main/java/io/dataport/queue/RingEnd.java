@@ -6,6 +6,7 @@ package io.dataport.queue;
  */
 abstract class RingEnd implements AutoCloseable {
     final SharedRing ring;
+    final RingConfig config;
     final int capacity;
     final int mask;
     final int maxRecordLength;
@@ -30,6 +31,7 @@ abstract class RingEnd implements AutoCloseable {
 
     RingEnd(SharedRing ring, RingConfig config, Runnable release) {
         this.ring = ring;
+        this.config = config;
         this.capacity = config.capacity();
         this.mask = config.capacity() - 1;
         this.maxRecordLength = config.maxRecordLength();

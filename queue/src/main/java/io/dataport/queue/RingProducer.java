@@ -178,45 +178,20 @@ public final class RingProducer extends RingEnd {
     }
 
     /**
-     * ScanForEnd: the frontier, found from {@code from} (the later of the hint and the consumer
-     * position: both record boundaries with only this lap's records after them) by reading each
-     * header once and stepping over records and paddings to the end marker. Validated like the
-     * consumer validates; bounded: it never passes the consumer position + capacity.
+     * ScanForEnd ({@link Frontier#find}): the frontier, from {@code from} (the later of the hint and
+     * the consumer position); a header that is neither a record, a padding nor the end marker, or
+     * records past the consumer position + capacity, poison this end.
      */
     private long findEnd(long from) {
-        long position = from;
-        while (true) {
-            position = skipPrefix(position);
-            int index = indexOf(position);
-            long header = ring.scanForEnd(index);
-            if (header == END_MARKER) {
-                return position;
-            }
-            int size = committedSize(header, index);
-            if (size < 0 || position + size + RECORD_HEADER_LENGTH - cachedConsumerPosition > capacity) {
-                poison("the recovery scan from position " + from + " found a header that is neither a record,"
-                        + " a padding nor the end marker at position " + position + " (word 0x"
-                        + Long.toHexString(header) + "), or the records pass the consumer position "
-                        + cachedConsumerPosition + " + the capacity " + capacity);
-            }
-            position += size;
+        long end = Frontier.find(ring, config, from, cachedConsumerPosition);
+        if (end < 0) {
+            long at = -1 - end;
+            poison("the recovery scan from position " + from + " found a header that is neither a record,"
+                    + " a padding nor the end marker at position " + at + " (word 0x"
+                    + Long.toHexString(ring.scanForEnd(indexOf(skipPrefix(at)))) + "), or the records pass the"
+                    + " consumer position " + cachedConsumerPosition + " + the capacity " + capacity);
         }
-    }
-
-    /**
-     * The bytes a committed record or padding whose header word is {@code header} occupies at
-     * {@code index}, or -1 when the word is neither (or would cross the region end).
-     */
-    private int committedSize(long header, int index) {
-        int length = headerLength(header);
-        int type = headerType(header);
-        int limit = type == PADDING_TYPE ? capacity - index - RECORD_HEADER_LENGTH
-                : type >= 0 ? maxRecordLength : -1;
-        if (length < 0 || length > limit) {
-            return -1;
-        }
-        int size = recordSize(length);
-        return size <= capacity - index ? size : -1;
+        return end;
     }
 
     private void loadHoles() {
@@ -312,7 +287,7 @@ public final class RingProducer extends RingEnd {
      * scribbled on it. Returns the bytes to step over.
      */
     private int lateCommit(long header, int index) {
-        int size = committedSize(header, index);
+        int size = Frontier.committedSize(header, index, capacity, maxRecordLength);
         if (tail - lateCommitsBefore >= 0 || size < 0) {
             throw lostOrCorrupt("the header word at index " + index + " (0x" + Long.toHexString(header)
                     + ") is not the end marker our frontier must hold");

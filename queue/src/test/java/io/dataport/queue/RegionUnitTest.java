@@ -174,7 +174,8 @@ class RegionUnitTest {
             assertTrue(p.offer(new byte[10]));
             Region.RingStatus s = a.status(1);
             assertEquals(PAIR.rings().get(1), s.ring());
-            assertEquals(4096 + 24, s.producerPosition(), "the record after ring 1's lap prefix (its header page)");
+            assertEquals(4096 + 24, s.producerPosition(), "the record after ring 1's lap prefix (its header page):"
+                    + " the frontier, walked from the hint");
             assertEquals(0, s.consumerPosition());
             assertEquals(0x51, s.producerHolder());
             assertEquals(1, s.producerEpoch());
