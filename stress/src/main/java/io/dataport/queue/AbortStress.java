@@ -13,9 +13,12 @@ import org.openjdk.jcstress.infra.results.III_Result;
 
 /**
  * Abort: an aborted claim is never delivered. The producer claims a record A that needs a padding
- * record (so the abort leaves the padding behind), fills it, aborts it and calls {@code publish()}
- * (which may publish the padding alone), then claims a shorter record B at the same place and
- * commits it. The only record ever delivered is B, whole. Outcome as in {@link PublicationStress}.
+ * record (layout version 3: the padding is committed at the claim, with the end marker after it at
+ * data offset 0, so the abort leaves the padding behind), fills A, aborts it and calls
+ * {@code publish()} (nothing to publish: A's header was never written, its slot keeps the end
+ * marker), then claims a shorter record B at the same place and commits it over A's bytes. The only
+ * record ever delivered is B, whole: the consumer finds the end marker where A was until B's
+ * header is stored. Outcome as in {@link PublicationStress}.
  */
 public class AbortStress {
     static final RingConfig CONFIG = new RingConfig(128, 56);
@@ -52,7 +55,8 @@ public class AbortStress {
 
     @JCStressTest
     @Description("claim A, abort, publish, claim B, commit: A is never delivered, B is, whole")
-    @Outcome(id = "0, 1, 0", expect = ACCEPTABLE, desc = "B not yet published; the arbiter then reads B whole")
+    @Outcome(id = "0, 1, 0", expect = ACCEPTABLE, desc = "B not yet published (perhaps the padding skipped); the"
+            + " arbiter then reads B whole")
     @Outcome(id = "1, 1, 0", expect = ACCEPTABLE, desc = "B read whole, A never")
     @Outcome(expect = FORBIDDEN, desc = "the aborted record (or its bytes) delivered, B torn or lost, or poisoned")
     @State

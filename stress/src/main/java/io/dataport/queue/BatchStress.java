@@ -13,14 +13,21 @@ import org.openjdk.jcstress.infra.results.III_Result;
 
 /**
  * Batches: three records committed with {@code commitBatched()} and published with one
- * {@code publish()} are all seen, in order, or none is. The third one does not fit before the
- * region end, so the batch also holds a padding record. Outcome as in {@link PublicationStress}.
+ * {@code publish()} are all seen, in order, or none is. Layout version 3: the first record's header
+ * is held back (its slot keeps the end marker, which stops the consumer there); the second and
+ * third headers, the padding the third one needs (it does not fit before the region end) and
+ * every end marker are written behind it, and {@code publish()}'s CAS of the first header makes
+ * the whole batch visible at once. A consumer that sees any record of the batch sees all three,
+ * whole, and the end marker after them. Outcome as in {@link PublicationStress}.
  */
 public class BatchStress {
     static final RingConfig CONFIG = new RingConfig(256, 120);
 
     static final class Scenario extends TalliedScenario {
-        /** Second lap, data offset 200: records of 16 and 24 bytes fit, the 40-byte one wraps. */
+        /**
+         * Second lap, data offset 200: records of 16 and 24 bytes fit (headers at 200 and 216), the
+         * 40-byte one wraps (padding at 240, header at 0, end marker at 40).
+         */
         static final long START = 256 + 200;
         static final int[] LENGTHS = {5, 16, 27};
         static final int[] TYPES = {1, 2, 3};

@@ -15,76 +15,24 @@ import org.openjdk.jcstress.infra.results.J_Result;
 
 /**
  * Negative controls: the scenarios and outcome rules of the real tests, run over the broken
- * accessors of {@link BrokenOrderingRings}. A FORBIDDEN outcome here is the expected result (the
- * test has teeth); a control that passes shows an ordering bug this machine and JIT did not expose.
- * Run only by {@code stress/run-negative-controls.sh}, never by {@code mvn verify}
- * (docs/jcstress.md lists what each one showed).
+ * accessors of {@link BrokenOrderingRings} (layout version 3). A FORBIDDEN outcome here is the
+ * expected result (the test has teeth); a control that passes shows an ordering bug this machine
+ * and JIT did not expose. Run only by {@code stress/run-negative-controls.sh}, never by
+ * {@code mvn verify} (docs/jcstress.md lists what each one showed).
  */
 public class NegativeControls {
     private NegativeControls() {
     }
 
     @JCStressTest
-    @Description("NEGATIVE CONTROL: PublicationStress.Offer with a plain (not release) commit store")
-    @Outcome(id = "0, 1, 0", expect = ACCEPTABLE, desc = "not yet published; the arbiter then reads it whole")
-    @Outcome(id = "1, 1, 0", expect = ACCEPTABLE, desc = "published and read whole")
-    @Outcome(expect = FORBIDDEN, desc = "torn or stale byte, wrong length or type, lost or extra record, or poisoned")
-    @State
-    public static class PlainCommitStore {
-        final PublicationStress.OfferScenario s = new PublicationStress.OfferScenario(
-                new BrokenOrderingRings.PlainCommitStore(PublicationStress.CONFIG));
-
-        @Actor
-        public void producer() {
-            s.produce();
-        }
-
-        @Actor
-        public void consumer() {
-            s.consume();
-        }
-
-        @Arbiter
-        public void arbiter(III_Result r) {
-            s.settle(r);
-        }
-    }
-
-    @JCStressTest
-    @Description("NEGATIVE CONTROL: PublicationStress.Offer with a plain commit store and a plain load of it")
-    @Outcome(id = "0, 1, 0", expect = ACCEPTABLE, desc = "not yet published; the arbiter then reads it whole")
-    @Outcome(id = "1, 1, 0", expect = ACCEPTABLE, desc = "published and read whole")
-    @Outcome(expect = FORBIDDEN, desc = "torn or stale byte, wrong length or type, lost or extra record, or poisoned")
-    @State
-    public static class PlainCommitStoreAndLoad {
-        final PublicationStress.OfferScenario s = new PublicationStress.OfferScenario(
-                new BrokenOrderingRings.PlainCommitStoreAndLoad(PublicationStress.CONFIG));
-
-        @Actor
-        public void producer() {
-            s.produce();
-        }
-
-        @Actor
-        public void consumer() {
-            s.consume();
-        }
-
-        @Arbiter
-        public void arbiter(III_Result r) {
-            s.settle(r);
-        }
-    }
-
-    @JCStressTest
-    @Description("NEGATIVE CONTROL: PublicationStress.ClaimInPlace with the position published before the writes")
+    @Description("NEGATIVE CONTROL: PublicationStress.ClaimInPlace with the header stored before the payload")
     @Outcome(id = "0, 1, 0", expect = ACCEPTABLE, desc = "not yet published; the arbiter then reads it whole")
     @Outcome(id = "1, 1, 0", expect = ACCEPTABLE, desc = "published and copied out whole")
     @Outcome(expect = FORBIDDEN, desc = "torn or stale byte, wrong length, lost or extra record, or poisoned")
     @State
-    public static class PublishBeforeWrite {
+    public static class HeaderBeforePayload {
         final PublicationStress.ClaimScenario s = new PublicationStress.ClaimScenario(
-                new BrokenOrderingRings.PublishBeforeWrite(PublicationStress.CONFIG));
+                new BrokenOrderingRings.HeaderBeforePayload(PublicationStress.CONFIG));
 
         @Actor
         public void producer() {
@@ -103,40 +51,14 @@ public class NegativeControls {
     }
 
     @JCStressTest
-    @Description("NEGATIVE CONTROL: WrapAroundStress with the position published before the padding and record")
-    @Outcome(id = "0, 1, 0", expect = ACCEPTABLE, desc = "not yet published; the arbiter then reads it whole")
-    @Outcome(id = "1, 1, 0", expect = ACCEPTABLE, desc = "padding skipped, record read whole")
-    @Outcome(expect = FORBIDDEN, desc = "stale header or byte, padding delivered, record lost, or poisoned")
-    @State
-    public static class PublishBeforePadding {
-        final WrapAroundStress.Scenario s = new WrapAroundStress.Scenario(
-                new BrokenOrderingRings.PublishBeforeWrite(WrapAroundStress.CONFIG));
-
-        @Actor
-        public void producer() {
-            s.produce();
-        }
-
-        @Actor
-        public void consumer() {
-            s.consume();
-        }
-
-        @Arbiter
-        public void arbiter(III_Result r) {
-            s.settle(r);
-        }
-    }
-
-    @JCStressTest
-    @Description("NEGATIVE CONTROL: BatchStress with the position published before the batch's writes")
+    @Description("NEGATIVE CONTROL: BatchStress with the publish (the first header's CAS) before the batch's other stores")
     @Outcome(id = "0, 3, 0", expect = ACCEPTABLE, desc = "batch not yet published; the arbiter then reads all three")
     @Outcome(id = "3, 3, 0", expect = ACCEPTABLE, desc = "whole batch read in order")
     @Outcome(expect = FORBIDDEN, desc = "part of a batch, out of order, stale or torn bytes, or poisoned")
     @State
-    public static class PublishBeforeBatch {
+    public static class HeaderBeforeBatch {
         final BatchStress.Scenario s = new BatchStress.Scenario(
-                new BrokenOrderingRings.PublishBeforeWrite(BatchStress.CONFIG));
+                new BrokenOrderingRings.PublishBeforeBatch(BatchStress.CONFIG));
 
         @Actor
         public void producer() {
@@ -155,18 +77,148 @@ public class NegativeControls {
     }
 
     @JCStressTest
-    @Description("NEGATIVE CONTROL: PositionAtomicityStress.ProducerPosition stored as two 32-bit halves")
-    @Outcome(id = "562949953421248", expect = ACCEPTABLE, desc = "before the publish: 0x0001FFFF_FFFFFFC0 (epoch 1, -64)")
-    @Outcome(id = "281474976710656", expect = ACCEPTABLE, desc = "after the publish: 0x00010000_00000000 (epoch 1, 0)")
-    @Outcome(expect = FORBIDDEN, desc = "a torn 64-bit position word")
+    @Description("NEGATIVE CONTROL: PublicationStress.Offer with the end marker stored after the header")
+    @Outcome(id = "0, 1, 0", expect = ACCEPTABLE, desc = "not yet published (end marker); the arbiter then reads it whole")
+    @Outcome(id = "1, 1, 0", expect = ACCEPTABLE, desc = "published and read whole, then the end marker after it")
+    @Outcome(expect = FORBIDDEN, desc = "torn or stale byte, wrong length or type, lost or extra record (a stale"
+            + " header read after the record), or poisoned")
     @State
-    public static class SplitPositionStore {
-        final PositionAtomicityStress.ProducerScenario s = new PositionAtomicityStress.ProducerScenario(
-                new BrokenOrderingRings.SplitPositionStore(PositionAtomicityStress.CONFIG));
+    public static class EndMarkerAfterHeader {
+        final PublicationStress.OfferScenario s = new PublicationStress.OfferScenario(
+                new BrokenOrderingRings.EndMarkerAfterHeader(PublicationStress.CONFIG));
 
         @Actor
         public void producer() {
             s.produce();
+        }
+
+        @Actor
+        public void consumer() {
+            s.consume();
+        }
+
+        @Arbiter
+        public void arbiter(III_Result r) {
+            s.settle(r);
+        }
+    }
+
+    @JCStressTest
+    @Description("NEGATIVE CONTROL: WrapAroundStress with the end marker stored after the padding header")
+    @Outcome(id = "0, 1, 0", expect = ACCEPTABLE, desc = "the end marker at 96, or the padding and the end marker"
+            + " at 0; the arbiter then reads the record whole")
+    @Outcome(id = "1, 1, 0", expect = ACCEPTABLE, desc = "padding skipped, record read whole")
+    @Outcome(expect = FORBIDDEN, desc = "stale header (after the padding too) or byte, padding delivered, record lost,"
+            + " or poisoned")
+    @State
+    public static class EndMarkerAfterPadding {
+        final WrapAroundStress.Scenario s = new WrapAroundStress.Scenario(
+                new BrokenOrderingRings.EndMarkerAfterHeader(WrapAroundStress.CONFIG));
+
+        @Actor
+        public void producer() {
+            s.produce();
+        }
+
+        @Actor
+        public void consumer() {
+            s.consume();
+        }
+
+        @Arbiter
+        public void arbiter(III_Result r) {
+            s.settle(r);
+        }
+    }
+
+    @JCStressTest
+    @Description("NEGATIVE CONTROL: PublicationStress.Offer with no end marker ever stored")
+    @Outcome(id = "0, 1, 0", expect = ACCEPTABLE, desc = "not yet published (end marker); the arbiter then reads it whole")
+    @Outcome(id = "1, 1, 0", expect = ACCEPTABLE, desc = "published and read whole, then the end marker after it")
+    @Outcome(expect = FORBIDDEN, desc = "torn or stale byte, wrong length or type, lost or extra record (a stale"
+            + " header read after the record), or poisoned")
+    @State
+    public static class NoEndMarker {
+        final PublicationStress.OfferScenario s = new PublicationStress.OfferScenario(
+                new BrokenOrderingRings.NoEndMarker(PublicationStress.CONFIG));
+
+        @Actor
+        public void producer() {
+            s.produce();
+        }
+
+        @Actor
+        public void consumer() {
+            s.consume();
+        }
+
+        @Arbiter
+        public void arbiter(III_Result r) {
+            s.settle(r);
+        }
+    }
+
+    @JCStressTest
+    @Description("NEGATIVE CONTROL: PublicationStress.Offer with the consumer reading the header in two 4-byte halves")
+    @Outcome(id = "0, 1, 0", expect = ACCEPTABLE, desc = "not yet published (end marker); the arbiter then reads it whole")
+    @Outcome(id = "1, 1, 0", expect = ACCEPTABLE, desc = "published and read whole, then the end marker after it")
+    @Outcome(expect = FORBIDDEN, desc = "torn or stale byte, wrong length or type, lost or extra record (a stale"
+            + " header read after the record), or poisoned")
+    @State
+    public static class TornHeaderRead {
+        final PublicationStress.OfferScenario s = new PublicationStress.OfferScenario(
+                new BrokenOrderingRings.TornHeaderRead(PublicationStress.CONFIG));
+
+        @Actor
+        public void producer() {
+            s.produce();
+        }
+
+        @Actor
+        public void consumer() {
+            s.consume();
+        }
+
+        @Arbiter
+        public void arbiter(III_Result r) {
+            s.settle(r);
+        }
+    }
+
+    @JCStressTest
+    @Description("NEGATIVE CONTROL: PositionAtomicityStress.ProducerHint with the hint stored as two 32-bit halves")
+    @Outcome(id = "562949953421248", expect = ACCEPTABLE, desc = "before the Reserve: 0x0001FFFF_FFFFFFC0 (epoch 1, -64)")
+    @Outcome(id = "281474976710656", expect = ACCEPTABLE, desc = "after the Reserve: 0x00010000_00000000 (epoch 1, 0)")
+    @Outcome(expect = FORBIDDEN, desc = "a torn 64-bit position word")
+    @State
+    public static class SplitHintStore {
+        final PositionAtomicityStress.HintScenario s = new PositionAtomicityStress.HintScenario(
+                new BrokenOrderingRings.SplitHintStore(PositionAtomicityStress.CONFIG));
+
+        @Actor
+        public void producer() {
+            s.produce();
+        }
+
+        @Actor
+        public void observer(J_Result r) {
+            r.r1 = s.observe();
+        }
+    }
+
+    @JCStressTest
+    @Description("NEGATIVE CONTROL: PositionAtomicityStress.ConsumerPosition stored as two 32-bit halves")
+    @Outcome(id = "562949953421248", expect = ACCEPTABLE, desc = "before the poll's publish: 0x0001FFFF_FFFFFFC0 (epoch 1, -64)")
+    @Outcome(id = "281474976710656", expect = ACCEPTABLE, desc = "after the poll's publish: 0x00010000_00000000 (epoch 1, 0)")
+    @Outcome(expect = FORBIDDEN, desc = "a torn 64-bit position word")
+    @State
+    public static class SplitConsumerPositionStore {
+        final PositionAtomicityStress.ConsumerScenario s = new PositionAtomicityStress.ConsumerScenario(
+                new BrokenOrderingRings.SplitConsumerPositionStore(PositionAtomicityStress.CONFIG));
+
+        @Actor
+        public void consumer() {
+            s.consume();
         }
 
         @Actor
@@ -184,6 +236,60 @@ public class NegativeControls {
     public static class ReleaseBeforeHandler {
         final ReuseStress.Scenario s = new ReuseStress.Scenario(
                 new BrokenOrderingRings.ReleaseBeforeHandler(ReuseStress.CONFIG, ReuseStress.Scenario.START));
+
+        @Actor
+        public void producer() {
+            s.produce();
+        }
+
+        @Actor
+        public void consumer() {
+            s.consume();
+        }
+
+        @Arbiter
+        public void arbiter(III_Result r) {
+            s.settle(r);
+        }
+    }
+
+    @JCStressTest
+    @Description("NEGATIVE CONTROL: PublicationStress.Offer with a plain (not CAS, not release) header store")
+    @Outcome(id = "0, 1, 0", expect = ACCEPTABLE, desc = "not yet published (end marker); the arbiter then reads it whole")
+    @Outcome(id = "1, 1, 0", expect = ACCEPTABLE, desc = "published and read whole, then the end marker after it")
+    @Outcome(expect = FORBIDDEN, desc = "torn or stale byte, wrong length or type, lost or extra record (a stale"
+            + " header read after the record), or poisoned")
+    @State
+    public static class PlainHeaderStore {
+        final PublicationStress.OfferScenario s = new PublicationStress.OfferScenario(
+                new BrokenOrderingRings.PlainHeaderStore(PublicationStress.CONFIG));
+
+        @Actor
+        public void producer() {
+            s.produce();
+        }
+
+        @Actor
+        public void consumer() {
+            s.consume();
+        }
+
+        @Arbiter
+        public void arbiter(III_Result r) {
+            s.settle(r);
+        }
+    }
+
+    @JCStressTest
+    @Description("NEGATIVE CONTROL: PublicationStress.Offer with a plain header store and a plain header load")
+    @Outcome(id = "0, 1, 0", expect = ACCEPTABLE, desc = "not yet published (end marker); the arbiter then reads it whole")
+    @Outcome(id = "1, 1, 0", expect = ACCEPTABLE, desc = "published and read whole, then the end marker after it")
+    @Outcome(expect = FORBIDDEN, desc = "torn or stale byte, wrong length or type, lost or extra record (a stale"
+            + " header read after the record), or poisoned")
+    @State
+    public static class PlainHeaderStoreAndLoad {
+        final PublicationStress.OfferScenario s = new PublicationStress.OfferScenario(
+                new BrokenOrderingRings.PlainHeaderStoreAndLoad(PublicationStress.CONFIG));
 
         @Actor
         public void producer() {

@@ -13,9 +13,18 @@ import org.openjdk.jcstress.annotations.State;
 import org.openjdk.jcstress.infra.results.III_Result;
 
 /**
- * Publication: a consumer that observes a committed record observes its exact length, type and
- * every payload byte. The record lands on stale bytes of a previous lap ({@link StressRing}), so a
- * byte read before the producer's writes became visible is a stale byte, and a FORBIDDEN outcome.
+ * Publication (layout version 3, commit in the record): a consumer that observes a record's header
+ * (its one acquire load, {@link SharedRing#readRecordHeader}) observes its exact length, type and
+ * every payload byte: the producer writes the payload (plain), then the end marker at the next
+ * record's slot (opaque), then the header by compare-and-set, the commit. The record lands on stale
+ * bytes of a previous lap ({@link StressRing}), so a byte read before the producer's writes became
+ * visible is a stale byte, and a FORBIDDEN outcome.
+ *
+ * <p>The end marker: {@link Offer}'s consumer polls with limit 4, so after the record it reads the
+ * next header slot too, where a previous lap left a stale record. It must find the end marker
+ * there (the batch ends), never the stale bytes: the end marker is stored before the header that
+ * leads to it. {@link ClaimInPlace}'s consumer reads one record ({@code read} polls with limit 1);
+ * the arbiter then reads on in both tests.
  *
  * <p>Outcome {@code (r1, r2, r3)}: records the racing consumer delivered (-1 if it was poisoned),
  * records delivered in all once the arbiter drained the ring, and bad values (wrong length, type
@@ -24,7 +33,10 @@ import org.openjdk.jcstress.infra.results.III_Result;
 public class PublicationStress {
     static final RingConfig CONFIG = new RingConfig(128, 56);
 
-    /** {@code offer(byte[])} copies an array in; the consumer reads the record in place, byte by byte. */
+    /**
+     * {@code offer(byte[])} copies an array in; the consumer reads the record in place, byte by byte,
+     * then the slot after it (data offset 32, a stale header before the producer's end marker).
+     */
     static final class OfferScenario extends TalliedScenario {
         static final long START = 128;
         static final int LENGTH = 21;
@@ -74,10 +86,12 @@ public class PublicationStress {
     }
 
     @JCStressTest
-    @Description("offer() then poll() in place: a delivered record has its exact length, type and bytes")
-    @Outcome(id = "0, 1, 0", expect = ACCEPTABLE, desc = "not yet published; the arbiter then reads it whole")
-    @Outcome(id = "1, 1, 0", expect = ACCEPTABLE, desc = "published and read whole")
-    @Outcome(expect = FORBIDDEN, desc = "torn or stale byte, wrong length or type, lost or extra record, or poisoned")
+    @Description("offer() then poll() in place: a delivered record has its exact length, type and bytes,"
+            + " and the slot after it holds the end marker, never a stale header")
+    @Outcome(id = "0, 1, 0", expect = ACCEPTABLE, desc = "not yet published (end marker); the arbiter then reads it whole")
+    @Outcome(id = "1, 1, 0", expect = ACCEPTABLE, desc = "published and read whole, then the end marker after it")
+    @Outcome(expect = FORBIDDEN, desc = "torn or stale byte, wrong length or type, lost or extra record (a stale"
+            + " header read after the record), or poisoned")
     @State
     public static class Offer {
         final OfferScenario s = new OfferScenario(StressRing.correct(CONFIG));

@@ -13,42 +13,48 @@ import org.openjdk.jcstress.infra.results.III_Result;
 
 /**
  * Reuse: the producer never overwrites bytes that a zero-copy handler is still reading. The ring
- * is full (two 64-byte records R0, R1 in a 128-byte ring). The consumer's handler reads R0 in place,
- * byte by byte; meanwhile the producer tries a few times to claim a third record, which can only go
- * where R0 is, and fills it with other bytes. It may get the room only after the consumer published
- * its position, i.e. after the handler returned.
+ * is full: R0 (56 bytes, 64 with its header) at data offset 0, R1 (48 bytes, 56) at 64, and the end
+ * marker at 120 (layout version 3: a claim needs room for the end marker after it, so 8 bytes
+ * stay free). The consumer's handler reads R0 in place, byte by byte; meanwhile the producer tries
+ * a few times to claim a third record of 48 bytes: it does not fit in the 8 bytes before the region
+ * end, so it needs a padding there, the record at offset 0 and its end marker at 56, all over R0.
+ * It may get the room only after the consumer published its position past R0, i.e. after the
+ * handler returned.
  *
  * <p>Outcome {@code (r1, r2, r3)}: bad bytes the handler saw in R0 during the race, whether the
  * producer got the room (1) or found the ring full (0), and bad values in all once the arbiter
- * drained R1 (and the new record, if any).
+ * drained R1 (and the padding and the new record, if any).
  */
 public class ReuseStress {
     static final RingConfig CONFIG = new RingConfig(128, 56);
 
     static final class Scenario {
         static final long START = 128;
-        static final int LENGTH = 56;
+        static final int[] LENGTHS = {56, 48, 48};
         static final byte[][] PAYLOADS = {
-            StressRing.payload(0, LENGTH), StressRing.payload(1, LENGTH), StressRing.payload(2, LENGTH)};
+            StressRing.payload(0, LENGTHS[0]), StressRing.payload(1, LENGTHS[1]), StressRing.payload(2, LENGTHS[2])};
         static final int ATTEMPTS = 8;
 
         final StressRing ring;
-        final Tally tally = new Tally(new int[] {LENGTH, LENGTH, LENGTH}, new int[] {0, 1, 2});
+        final Tally tally = new Tally(LENGTHS, new int[] {0, 1, 2});
         int claimed;
         int raceBad;
 
         Scenario(SharedRing shared) {
             ring = new StressRing(CONFIG, shared, START);
-            ring.producer.offer(PAYLOADS[0], 0, LENGTH, 0);
-            ring.producer.offer(PAYLOADS[1], 0, LENGTH, 1);
+            for (int k = 0; k < 2; k++) {
+                if (!ring.producer.offer(PAYLOADS[k], 0, LENGTHS[k], k)) {
+                    throw new IllegalStateException("the harness could not fill the ring: record " + k);
+                }
+            }
         }
 
         void produce() {
             RingProducer producer = ring.producer;
             for (int i = 0; i < ATTEMPTS; i++) {
-                ClaimedRecord record = producer.tryClaim(LENGTH, 2);
+                ClaimedRecord record = producer.tryClaim(LENGTHS[2], 2);
                 if (record != null) {
-                    record.putBytes(0, PAYLOADS[2], 0, LENGTH);
+                    record.putBytes(0, PAYLOADS[2], 0, LENGTHS[2]);
                     producer.commit();
                     claimed = 1;
                     return;

@@ -9,13 +9,21 @@ import java.nio.ByteBuffer;
  * and {@link RingConsumer}.
  *
  * <p>The harness plays a previous lap before the ends attach: it fills the whole data region with
- * stale but well-formed records (type {@link #STALE_TYPE}, payload bytes {@link #STALE_BYTE}) and
- * sets both position words and the reservation word to {@code (epoch 0, start mod 2^48)}
- * ({@link RingLayout#packPosition}). A consumer that reads a byte the producer has not yet made
- * visible therefore sees a stale header or stale payload, never a zero that could pass for data.
+ * stale but well-formed records (type {@link #STALE_TYPE}, payload bytes {@link #STALE_BYTE}: a
+ * 16-byte record at every 16-byte boundary), puts the {@link RingLayout#END_MARKER end marker} at
+ * the slot of {@code start} (layout version 3: a producer that stopped at {@code start} left it
+ * there, its frontier) and sets both position words and the reservation word to
+ * {@code (epoch 0, start mod 2^48)} ({@link RingLayout#packPosition}). Every other slot holds stale
+ * bytes: a consumer that reads a header or payload byte the producer has not yet made visible, or
+ * that reads on past a record into a slot whose end marker is not there yet, sees a stale header
+ * (delivered as an extra type-77 record: a bad value) or a stale payload word (0xEE..., a negative
+ * type: the consumer is poisoned), never a zero that could pass for data or for "no record yet".
  * This setup writes through {@link SharedRing#region()} and {@link SharedRing#scribble} directly:
  * it is the harness, not the code under test, and it must not go through a broken variant's
  * overridden methods.
+ *
+ * <p>The producer attaches as a restarted one does: it scans the headers from the hint
+ * ({@link SharedRing#scanForEnd}) and finds the end marker at once, so its frontier is {@code start}.
  *
  * <p>Each ring gets exactly one producer and one consumer. Attaching fences: each end moves its
  * lease epoch from 0 to 1 and CASes its position word (the producer also the reservation word) to
@@ -46,8 +54,10 @@ final class StressRing {
             region.putLong(RingLayout.HEADER_LENGTH + index, RingLayout.packHeader(8, STALE_TYPE));
             region.putLong(RingLayout.HEADER_LENGTH + index + 8, STALE_WORD);
         }
-        // The previous lap's holders (epoch 0) published everything they reserved. The words are
-        // planted with the real accessor's scribble, which no broken variant overrides.
+        // The previous lap's holders (epoch 0) published everything they reserved and left the end
+        // marker at their frontier. The words are planted with the real accessor's scribble, which
+        // no broken variant overrides.
+        shared.scribble(RingLayout.HEADER_LENGTH + (int) Math.floorMod(start, (long) capacity), RingLayout.END_MARKER);
         long word = RingLayout.packPosition(0, start);
         shared.scribble(RingLayout.PRODUCER_POSITION_OFFSET, word);
         shared.scribble(RingLayout.RESERVATION_OFFSET, word);

@@ -15,8 +15,10 @@ import org.openjdk.jcstress.infra.results.II_Result;
  * The wake-up protocol (Dekker), in both directions.
  *
  * <p>{@link SleepVersusPublish}: the consumer waits for records. It runs the real sleeper's side
- * ({@link Wakeup#prepareToSleep}: SetNeedsWakeup, Fence, re-check the producer position) while the
- * producer publishes a record and runs the real waker's side ({@link Wakeup#readNeedsWakeup}: Fence,
+ * ({@link Wakeup#prepareToSleep}: SetNeedsWakeup, Fence, re-check; layout version 3: the re-check,
+ * {@link RingConsumer#hasWork}, is one acquire load of the next record's header slot, which holds
+ * the end marker until the record is committed) while the producer commits a record (its header's
+ * CAS is the publication) and runs the real waker's side ({@link Wakeup#readNeedsWakeup}: Fence,
  * ReadNeedsWakeup). "The consumer goes to sleep and the producer sees no sleeper" is a lost
  * wake-up: FORBIDDEN.
  *
@@ -51,9 +53,11 @@ public class WakeupStress {
     }
 
     /**
-     * The other direction: the producer waits for room. The ring is full (two 64-byte records R0, R1
-     * in 128 bytes, second lap); the producer's next record (56 bytes, 64 with its header) fits only
-     * where R0 is, i.e. once the consumer has consumed R0 and published its position.
+     * The other direction: the producer waits for room. The ring is full (second lap: R0, 56 bytes,
+     * 64 with its header, at data offset 0; R1, 48 bytes, 56 with its header, at 64; the end marker at
+     * 120, as layout version 3 keeps 8 bytes for it); the producer's next record (48 bytes) needs a
+     * padding over the last 8 bytes, then the record and its end marker where R0 is, i.e. it fits once
+     * the consumer has consumed R0 and published its position.
      *
      * <p>The producer runs the real blocking {@link RingProducer#claim} with {@link RoomProbe}, a
      * wait strategy that is {@link WaitStrategy#blocking} without its 2 ms back-off: its idle goes
@@ -66,7 +70,9 @@ public class WakeupStress {
      */
     static final class RoomScenario {
         static final long START = 128;
-        static final int LENGTH = 56;
+        static final int R0_LENGTH = 56;
+        static final int R1_LENGTH = 48;
+        static final int LENGTH = 48;
         static final long TIMEOUT_NANOS = 10_000_000_000L;
 
         final StressRing ring;
@@ -74,8 +80,10 @@ public class WakeupStress {
 
         RoomScenario(SharedRing shared) {
             ring = new StressRing(CONFIG, shared, START);
-            ring.producer.offer(StressRing.payload(0, LENGTH), 0, LENGTH, 0);
-            ring.producer.offer(StressRing.payload(1, LENGTH), 0, LENGTH, 1);
+            if (!ring.producer.offer(StressRing.payload(0, R0_LENGTH), 0, R0_LENGTH, 0)
+                    || !ring.producer.offer(StressRing.payload(1, R1_LENGTH), 0, R1_LENGTH, 1)) {
+                throw new IllegalStateException("the harness could not fill the ring");
+            }
         }
 
         /** The sleeper: (whether the producer went to sleep, how many sleeps it announced). */
@@ -145,7 +153,7 @@ public class WakeupStress {
     }
 
     @JCStressTest
-    @Description("sleeper: flag, fence, re-check; waker: publish, fence, read flag")
+    @Description("sleeper: flag, fence, re-check the next header; waker: commit (header CAS), fence, read flag")
     @Outcome(id = "0, 0", expect = ACCEPTABLE, desc = "the consumer's re-check saw the record; the producer saw no sleeper")
     @Outcome(id = "0, 1", expect = ACCEPTABLE, desc = "the re-check saw the record; the producer also saw the flag (a spare kick)")
     @Outcome(id = "1, 1", expect = ACCEPTABLE, desc = "the consumer sleeps; the producer saw the flag and kicks")
