@@ -4,72 +4,83 @@
 (* running: a paused VM or a SIGSTOPped process resumes between any two of *)
 (* its shared-memory accesses, unaware that its lease expired.  Between    *)
 (* kernels nothing can stop it: no lock, no signal reaches it.  The rule   *)
-(* checked here (docs/decisions/0901, restated for layout version 3:       *)
-(* commit in the record, DataportRing.tla) is that such a late writer can  *)
-(* only ever land in bytes that no live record and no reachable header     *)
-(* uses, or commit a record that is complete where the consumer expects    *)
-(* the next one:                                                           *)
+(* checked here (docs/decisions/0901, restated for layout version 3,       *)
+(* commit in the record: DataportRing.tla) is that such a late writer can  *)
+(* only land in bytes that no live record and no reachable header uses,    *)
+(* and can only commit a complete record where the consumer reads next:    *)
 (*                                                                         *)
 (* 0. Layout version 3.  The consumer never reads the producer position:   *)
-(*    at its position it reads the header slot once; the END MARKER "E"   *)
+(*    at its position it reads the header slot once: the END MARKER "E"    *)
 (*    means no record yet, a record header "H" a committed record, a       *)
-(*    padding "D" bytes to skip (it may end before the region end: over a *)
+(*    padding "D" bytes to skip (it may end before the region end: over a  *)
 (*    hole).  A record is committed by the CAS of its header from the end  *)
-(*    marker that held its slot, after its payload and, at the slot after *)
-(*    it, a new end marker were stored.  The producer position word is    *)
+(*    marker that held its slot, after its payload and, at the slot after  *)
+(*    it, a new end marker were stored.  The producer position word is     *)
 (*    only a recovery hint, published lazily.                              *)
 (* 1. Every word that decides what the consumer reads is written by a      *)
 (*    compare-and-set that fails for a stale holder (fencing tokens):      *)
-(*    - the reservation word W = (epoch, end): a holder stores only below *)
+(*    - the reservation word W = (epoch, end): a holder stores only below  *)
 (*      the end it reserved (its end markers too), extending it by CAS;    *)
-(*    - the producer position word (epoch, position), published by CAS;   *)
-(*    - record and padding headers, CASed from the end marker read at the *)
-(*      claim (ReadSlot), after which the holder checks that the position *)
-(*      word still holds its epoch (CheckEpoch);                           *)
+(*    - the producer position word (epoch, position), published by CAS;    *)
+(*    - record and padding headers, CASed from the end marker read at the  *)
+(*      claim (ReadSlot: anything else there means we lost), after which   *)
+(*      the holder checks that the position word still holds its epoch     *)
+(*      (CheckEpoch).  The END MARKER CARRIES ITS WRITER'S EPOCH, so that  *)
+(*      no end marker written after a takeover equals one the old holder   *)
+(*      read (mutant FencingEndMarkerWithoutEpoch: the ABA);               *)
 (*    - an end marker at the FIRST SLOT OF A LAP (after a record or a      *)
-(*      padding that ends at the region end), CASed from the value read   *)
-(*      before CheckEpoch (ReadEndSlot).  Other end markers are plain      *)
-(*      stores.  (Not in the rule as first stated: without it a late end  *)
-(*      marker cuts the chain at a taker's padding that wraps; mutant      *)
-(*      FencingPlainEndMarkerAtLapStart.)                                  *)
-(* 2. A taker fences W with its epoch, reads the hint P, records the old   *)
-(*    holder's reserved range [P, R) as a HOLE (with the epoch of the      *)
-(*    position word it read), then fences the position word.  Late stores *)
-(*    of the old holder can only fall in [P, R).  Records the old holder  *)
-(*    committed after P are visible and live: the taker FINDS the frontier *)
-(*    by a scan from the later of P and the consumer position over        *)
-(*    committed headers to the first end marker (ScanForEnd), and pads     *)
-(*    from there to the end of the hole (end marker first, then the        *)
-(*    padding header by CAS from the end marker it read).  If that CAS    *)
-(*    fails, the old holder's late commit won the race at that slot: the  *)
-(*    taker scans on past it.  On later laps every holder pads over every *)
-(*    hole from its start (holes that overlap or touch as one).           *)
-(* 3. A holder that learns it lost (a failed CAS, CheckEpoch) makes no     *)
-(*    further store except removing the holes of its own epoch: all its   *)
-(*    stores happened before that, so the range is free again.  A holder *)
-(*    that never comes back (crashed) leaves its hole: capacity, never     *)
-(*    data.                                                                *)
+(*      padding that ends at the region end), CASed from the value read    *)
+(*      there before CheckEpoch (ReadEndSlot); other end markers are       *)
+(*      plain stores (mutant FencingPlainEndMarkerAtLapStart).             *)
+(*    The last two are not in the rule as first stated: TLC found both.    *)
+(* 2. A taker, in this order: fences W with its epoch (FenceReservation:   *)
+(*    the old holder's stores now fall below its end R), reads the hint P  *)
+(*    and its epoch (ReadPosition), records [P, R) as a HOLE with that     *)
+(*    epoch (RecordHole), fences the position word and reads the consumer  *)
+(*    position C (FencePosition).  Records the old holder committed after  *)
+(*    P are visible and live: the taker FINDS the frontier by a scan from  *)
+(*    LaterOf(P, C) over committed headers to the first end marker         *)
+(*    (ScanForEnd, bounded by R and by C + CAPACITY), and pads from there  *)
+(*    to the end of the hole: the end marker at the hole's end (or at the  *)
+(*    next lap's first slot if the hole wraps) first, then the padding     *)
+(*    header by CAS from the end marker the scan read (WriteEndMarker,     *)
+(*    WritePadding; the rest of a wrapping hole is the next claim's).  If  *)
+(*    that CAS fails, the old holder's late commit won the race at that    *)
+(*    slot (its payload and end marker were stored before its CAS): the    *)
+(*    taker scans on past it.  On later laps every holder pads over every  *)
+(*    hole from its start (holes that overlap or touch as one).            *)
+(* 3. A holder that learns it lost (a failed CAS, CheckEpoch, a ReadSlot   *)
+(*    that finds no end marker) makes no further store except removing     *)
+(*    the holes of its own epoch: all its stores happened before, so the   *)
+(*    range is free again.  A holder that never comes back (crashed)       *)
+(*    leaves its hole: capacity, never data.                               *)
 (*                                                                         *)
 (* Takeover may happen at any moment here (the lease expiry is the worst   *)
 (* case: see LeaseExpiry.tla for when a live holder is never taken over).  *)
 (* Records are one slot: a header word and a payload word written by two   *)
-(* separate stores, so a late payload store is a step of its own; no       *)
-(* payload word is ever at a header position, so DataportRing's payload   *)
-(* cell read as a header cannot arise here (its stand-in: a late store     *)
-(* inside a hole never lands on a header position the taker reads, which  *)
-(* CommittedReachable checks); "G" is a word nobody wrote (the region's    *)
-(* first bytes), and a consumer or scan that reads it as a header is      *)
-(* fooled (NeverFooled).  Stale headers of earlier laps keep their value  *)
-(* (record ids are unique): delivering one is caught by DeliveredIntact,  *)
-(* and a CAS that finds one behaves as the real one would.                 *)
+(* separate stores, so a late payload store is a step of its own.  No      *)
+(* payload word is ever at a header position, so DataportRing's payload    *)
+(* cell read as a header has no counterpart here; what a late store could  *)
+(* do to a header the consumer reads is checked by CommittedReachable.     *)
+(* "G" is a word nobody wrote (the region's first bytes): a consumer or a  *)
+(* scan that reads it as a header is fooled (NeverFooled).  Stale headers  *)
+(* of earlier laps keep their value (record ids are unique): delivering    *)
+(* one is caught by DeliveredIntact, and a CAS that finds one behaves as   *)
+(* the real one would.                                                     *)
 (*                                                                         *)
-(* One record per commit: batching adds no case.  A batch holds back the  *)
-(* header of its first record (its slot keeps the end marker) and writes  *)
-(* the later headers behind it where the consumer cannot reach them; the  *)
-(* batch becomes visible by the CAS of that first header from the end     *)
-(* marker, which is this model's WriteRecordHeader with a longer record:  *)
-(* the later headers are plain stores into the holder's reservation, like *)
-(* payload, and the taker's scan passes them only through the first one.  *)
+(* One record per commit: batching adds no case.  A batch holds back the   *)
+(* header of its first record (its slot keeps the end marker) and writes   *)
+(* the later headers behind it, where the consumer cannot reach them until *)
+(* that first header is CASed from the end marker: the commit of the whole *)
+(* batch, which is this model's WriteRecordHeader of a longer record.  The *)
+(* later headers (CASes from the end marker the holder itself left there)  *)
+(* lie, like payload, inside the holder's reservation, hence in its hole,  *)
+(* after the held header: never at the hole's start nor at the frontier a  *)
+(* taker finds (the held header's slot).  The one other place a taker puts *)
+(* a header in a hole is the first slot of a lap, and there the taker's    *)
+(* end marker comes first, by CAS from what it read after its fence and    *)
+(* with its epoch: the old holder's late CAS of a later header there,      *)
+(* which expects the old holder's end marker, fails.                       *)
 (* Action names are the Java method names (docs/verification.md).          *)
 (***************************************************************************)
 EXTENDS Naturals, Sequences, FiniteSets
@@ -137,10 +148,14 @@ Pos    == 0..POSMOD-1
 Epochs == 0..MAXEPOCH
 None   == "none"
 
-Garbage == [k |-> "G", id |-> 0, n |-> 0]   \* bytes nobody wrote
-EndMark == [k |-> "E", id |-> 0, n |-> 0]   \* the end marker: no record here yet
-Hdr(i)  == [k |-> "H", id |-> i, n |-> 1]   \* a record header (one-slot record)
-Pad(n)  == [k |-> "D", id |-> 0, n |-> n]   \* a padding of n slots
+\* Header words.  The end marker carries the epoch of its writer: a header CAS
+\* expects the very end marker it read, and no end marker written after a
+\* takeover has the old holder's epoch (else a late commit lands on a newer
+\* end marker: mutant FencingEndMarkerWithoutEpoch).
+Garbage    == [k |-> "G", id |-> 0, n |-> 0, ep |-> 0]   \* bytes nobody wrote
+EndMark(e) == [k |-> "E", id |-> 0, n |-> 0, ep |-> e]   \* the end marker: no record here yet
+Hdr(i)     == [k |-> "H", id |-> i, n |-> 1, ep |-> 0]   \* a record header (one-slot record)
+Pad(n)     == [k |-> "D", id |-> 0, n |-> n, ep |-> 0]   \* a padding of n slots
 
 NoTk == [wep |-> 0, wend |-> 0, pep |-> 0, ppos |-> 0]
 
@@ -162,7 +177,7 @@ PositionFenced(c) == ppos.ep # ep[c]
 -----------------------------------------------------------------------------
 \* The creator's region: arbitrary bytes, an end marker at slot 0.
 Init ==
-    /\ buf = [i \in Slots |-> [h |-> IF i = 0 THEN EndMark ELSE Garbage, d |-> 0]]
+    /\ buf = [i \in Slots |-> [h |-> IF i = 0 THEN EndMark(0) ELSE Garbage, d |-> 0]]
     /\ resv = [ep |-> 0, end |-> 0]
     /\ ppos = [ep |-> 0, pos |-> 0]
     /\ cpos = 0
@@ -193,8 +208,8 @@ LoseRole(c) ==
     /\ pc' = [pc EXCEPT ![c] = "lost"]
     /\ UNCHANGED <<holes>>
 
-\* A claimant that stopped (gone, down) keeps no private state but its
-\* epoch-free name: what it held is never used again (a state-space saving).
+\* A claimant that stopped (gone, down) keeps no private state: what it held
+\* is never used again (its holes keep their epoch; a state-space saving).
 Forget(c) ==
     /\ ep' = [ep EXCEPT ![c] = 0]
     /\ tail' = [tail EXCEPT ![c] = 0]
@@ -302,8 +317,8 @@ ReleaseHoles(c) ==
                    writer, late, lateIds, raced>>
 
 \* A padding from slot i: to the first slot after i in no hole (holes that
-\* overlap or touch are padded as one, so that no header of a padding lies
-\* inside a hole), or to the region end if sooner.
+\* overlap or touch are padded as one, so that no padding header lies inside
+\* a hole but at the first slot of a lap), or to the region end if sooner.
 PadLen(i) ==
     CHOOSE k \in 1..(CAPACITY - i) :
         /\ k = CAPACITY - i \/ ~InAnyHole(i + k)
@@ -408,7 +423,7 @@ ReadSlotWith(c, Accept(_)) ==
     /\ UNCHANGED <<shared, ep, tail, pub, myEnd, cacheC, seenEnd, padTo, rid, first, tk,
                    consumer, ghost>>
 
-ReadSlot(c) == ReadSlotWith(c, LAMBDA v : v = EndMark)
+ReadSlot(c) == ReadSlotWith(c, LAMBDA v : v.k = "E")
 
 \* ReadEndSlot: when the end marker goes to the first slot of a lap, that
 \* slot too is read before CheckEpoch: the expected value of its CAS.
@@ -422,7 +437,9 @@ ReadEndSlot(c) ==
 \* CheckEpoch (RingProducer.readSlot, last load): the position word must
 \* still hold our epoch.  A taker fences that word before it stores
 \* anything, so a holder that read a slot after the taker wrote it knows it
-\* lost.  Without it, a holder that read the first slot of a lap after the
+\* lost.  Without it, a holder paused before ReadSlot reads, a lap later, the
+\* end marker the taker left at its slot and commits behind the taker's
+\* uncommitted record; or one that read the first slot of a lap after the
 \* taker padded there CASes its end marker over that padding (mutant
 \* SlotEpochUnchecked).  Fenced(_) is a parameter only for that mutant.
 CheckEpochWith(c, Fenced(_)) ==
@@ -482,28 +499,35 @@ WritePayload(c) ==
                    padTo, first, tk, consumer, committed, delivered, live, writer, released,
                    lateIds, raced>>
 
-\* WriteEndMarker (SharedRing.writeEndMarker): the end marker at the slot after
-\* the record or padding, before its header makes it reachable.  A plain
-\* store, the other store a paused holder makes late, except at the first
-\* slot of a lap: there a CAS from the value ReadEndSlot read (a failure
-\* that finds an end marker there already is as good: another holder's end
-\* marker, which a late one of ours may only repeat).  LapStartCas(_) is a
-\* parameter only for the mutant FencingPlainEndMarkerAtLapStart.
-WriteEndMarkerWith(c, LapStartCas(_)) ==
+\* WriteEndMarker (SharedRing.writeEndMarker): the end marker, with our epoch,
+\* at the slot after the record or padding, before its header makes it
+\* reachable.  A plain store, the other store a paused holder makes late,
+\* except at the first slot of a lap: there a CAS from the value ReadEndSlot
+\* read; a failure that finds an end marker there already stores nothing
+\* and goes on (an end marker is all we wanted there); any other failure:
+\* we lost.  LapStartCas(_) and MarkEp(_) are parameters only for the
+\* mutants FencingPlainEndMarkerAtLapStart and FencingEndMarkerWithoutEpoch.
+WriteEndMarkerWith(c, LapStartCas(_), MarkEp(_)) ==
     /\ pc[c] = "end"
-    /\ LET e == Idx(EndPos(c)) IN
-       IF e # 0 \/ LapStartCas(c)
-       THEN /\ buf' = [buf EXCEPT ![e].h = EndMark]
-            /\ pc' = [pc EXCEPT ![c] = IF padTo[c] = 0 THEN "header" ELSE "pad"]
-            /\ late' = (late \/ ppos.ep # ep[c])
-       ELSE LoseRole(c) /\ UNCHANGED <<buf, late>>
+    /\ LET e   == Idx(EndPos(c))
+           act == IF e # 0 THEN "store" ELSE LapStartCas(c)
+       IN CASE act = "store" ->
+                    /\ buf' = [buf EXCEPT ![e].h = EndMark(MarkEp(c))]
+                    /\ pc' = [pc EXCEPT ![c] = IF padTo[c] = 0 THEN "header" ELSE "pad"]
+                    /\ late' = (late \/ PositionFenced(c))
+            [] act = "skip" ->
+                    /\ pc' = [pc EXCEPT ![c] = IF padTo[c] = 0 THEN "header" ELSE "pad"]
+                    /\ UNCHANGED <<buf, late>>
+            [] OTHER ->
+                    LoseRole(c) /\ UNCHANGED <<buf, late>>
     /\ seenEnd' = [seenEnd EXCEPT ![c] = Garbage]
     /\ UNCHANGED <<resv, ppos, cpos, lease, holes, ep, tail, pub, myEnd, cacheC, seen, padTo,
                    rid, first, tk, consumer, nextId, committed, delivered, live, writer,
                    released, lateIds, raced>>
 
-EndMarkerCas(c) == buf[0].h \in {seenEnd[c], EndMark}
-WriteEndMarker(c) == WriteEndMarkerWith(c, EndMarkerCas)
+EndMarkerCas(c) == IF buf[0].h = seenEnd[c] THEN "store"
+                   ELSE IF buf[0].h.k = "E" THEN "skip" ELSE "lost"
+WriteEndMarker(c) == WriteEndMarkerWith(c, EndMarkerCas, LAMBDA x : ep[x])
 
 \* WriteRecordHeader (commitBatched): CAS of the header word from the end
 \* marker read at the claim.  THE COMMIT: the record is visible to the
@@ -662,12 +686,14 @@ DeliveredIntact == cpc # "bad"
 LiveRecordsIntact ==
     \A r \in live : buf[r.slot].h = Hdr(r.id) /\ buf[r.slot].d = r.id
 
-\* The headers from the consumer's position, through paddings, up to the
-\* first end marker within a lap, are exactly the records committed and not
-\* delivered, in commit order: no late store cuts the chain (an end marker
-\* written over a header would strand every record after it: a safety
-\* statement of what would otherwise only be lost liveness).  0 stands for a
-\* chain that meets anything else.
+\* The records committed and not delivered are the first ones the consumer
+\* reaches from its position, through paddings, in commit order: no late
+\* store cuts the chain of headers (an end marker written over a header
+\* would strand every record after it, which would otherwise only show as
+\* lost liveness) and none is reached out of order.  What the chain meets
+\* after them is NeverFooled's and DeliveredIntact's business.  The chain
+\* stops at the first end marker, or after a lap; 0 stands for anything
+\* else it meets.
 RECURSIVE Chain(_, _)
 Chain(p, n) ==
     IF n = 0 THEN <<0>>
@@ -678,9 +704,12 @@ Chain(p, n) ==
                  Chain(Add(p, v.n), n - v.n)
            [] OTHER -> <<0>>
 
+Undelivered == SubSeq(committed, delivered + 1, Len(committed))
+
 CommittedReachable ==
     cpc \in {"poll", "payload"} =>
-        Chain(head, CAPACITY) = SubSeq(committed, delivered + 1, Len(committed))
+        LET ch == Chain(head, CAPACITY) IN
+        Len(Undelivered) <= Len(ch) /\ SubSeq(ch, 1, Len(Undelivered)) = Undelivered
 
 \* The FIFO service across takeovers: the records committed and not yet
 \* delivered, one slot each, in commit order (BoundedFifo numbers them by

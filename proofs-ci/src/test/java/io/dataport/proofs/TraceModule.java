@@ -190,7 +190,7 @@ final class TraceModule {
                 long type = e.c();
                 String kind;
                 long size;
-                if (type == RingLayout.END_TYPE && length == 0) {
+                if (type == RingLayout.END_TYPE && length >= 0 && length <= 0xFFFF) {   // its writer's epoch
                     kind = "E";
                     size = 0;
                 } else if (type == RingLayout.PADDING_TYPE && length >= 0 && (length + 8) % 8 == 0) {

@@ -32,15 +32,15 @@ final class PlantedDivergence {
         }
 
         @Override
-        void writeEndMarker(int index) {
+        void writeEndMarker(int index, long value) {
             if (isTracing()) {
-                super.writeEndMarker((index + RingLayout.RECORD_ALIGNMENT) & (peekCapacity() - 1));
+                super.writeEndMarker((index + RingLayout.RECORD_ALIGNMENT) & (peekCapacity() - 1), value);
                 if (plantedAt < 0) {
                     plantedAt = events() - 1; // the write just logged
                 }
                 return;
             }
-            super.writeEndMarker(index);
+            super.writeEndMarker(index, value);
         }
 
         @Override

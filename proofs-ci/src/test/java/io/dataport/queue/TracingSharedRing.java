@@ -528,10 +528,19 @@ class TracingSharedRing extends SharedRing {
 
     /** WriteEndMarker: the end marker where the next record will start. */
     @Override
-    void writeEndMarker(int index) {
+    void writeEndMarker(int index, long value) {
         step(Side.PRODUCER);
-        super.writeEndMarker(index);
+        super.writeEndMarker(index, value);
         record(TraceEvent.of(Side.PRODUCER, "WriteEndMarker", index));
+    }
+
+    /** WriteEndMarker at the first slot of a lap: a CAS (RingFencing); DataportRing's is a store. */
+    @Override
+    boolean casEndMarker(int index, long expected, long value) {
+        step(Side.PRODUCER);
+        boolean ok = super.casEndMarker(index, expected, value);
+        record(TraceEvent.of(Side.PRODUCER, casAction("WriteEndMarker", ok), index));
+        return ok;
     }
 
     /** ScanForEnd: one header of a restarted producer's scan for its frontier. */

@@ -138,7 +138,7 @@ class TracingSharedRingTest {
                         + " epoch first)");
         List<TraceEvent> scan = events("ScanForEnd");
         assertEquals(8, scan.get(0).b(), "a record of 8 bytes");
-        assertEquals(0, scan.get(1).b(), "then the end marker");
+        assertEquals(1, scan.get(1).b(), "then the end marker, with its writer's epoch (1) in the length field");
         assertEquals(RingLayout.END_TYPE, scan.get(1).c());
 
         int from = ring.events();

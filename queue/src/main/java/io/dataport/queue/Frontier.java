@@ -35,7 +35,7 @@ final class Frontier {
                 index = prefix;
             }
             long header = ring.scanForEnd(index);
-            if (header == END_MARKER) {
+            if (isEndMarker(header)) {
                 return position;
             }
             int size = committedSize(header, index, capacity, config.maxRecordLength());

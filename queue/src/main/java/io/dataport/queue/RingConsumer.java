@@ -101,7 +101,7 @@ public final class RingConsumer extends RingEnd {
                 position = skipPrefix(position);                // Skip: the lap prefix, no load
                 int index = indexOf(position);
                 long header = ring.readRecordHeader(index);     // ReadRecordHeader: one acquire load
-                if (header == END_MARKER) {
+                if (isEndMarker(header)) {
                     break;
                 }
                 int length = headerLength(header);
@@ -154,7 +154,7 @@ public final class RingConsumer extends RingEnd {
     @Override
     boolean hasWork() {
         try {
-            return ring.readRecordHeader(indexOf(skipPrefix(head))) != END_MARKER;
+            return !isEndMarker(ring.readRecordHeader(indexOf(skipPrefix(head))));
         } catch (InternalError e) {
             throw mappingFault(e);
         }

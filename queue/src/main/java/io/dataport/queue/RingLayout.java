@@ -112,11 +112,25 @@ public final class RingLayout {
     public static final int PADDING_TYPE = -1;
     /** Type of the end marker: the header word where the next record will start ("no record yet"). */
     public static final int END_TYPE = -2;
-    /**
-     * The end marker, as one header word: length 0, type {@link #END_TYPE}. The producer keeps one
-     * at its frontier at all times (it writes the next one before the header that passes this one).
-     */
+    /** The end marker the creator writes (epoch 0): {@link #endMarker(int) endMarker(0)}. */
     public static final long END_MARKER = ((long) END_TYPE << 32);
+
+    /**
+     * The end marker of the producer of epoch {@code epoch16}, as one header word: type
+     * {@link #END_TYPE}, and the writer's 16-bit epoch in the length field. The producer keeps one
+     * at its frontier at all times (it writes the next one before the header that passes this one).
+     * The epoch makes an end marker written after a takeover differ from every one the old holder
+     * read, so the old holder's late header CAS from that value fails (spec/RingFencing.tla, the
+     * mutant FencingEndMarkerWithoutEpoch: an ABA).
+     */
+    public static long endMarker(int epoch16) {
+        return (epoch16 & 0xFFFFL) | END_MARKER;
+    }
+
+    /** Whether {@code header} is an end marker: type {@link #END_TYPE}, an epoch of 16 bits in the length. */
+    public static boolean isEndMarker(long header) {
+        return (header & 0xFFFF_FFFF_FFFF_0000L) == END_MARKER;
+    }
 
     public static final int MIN_CAPACITY = 64;
     public static final int MAX_CAPACITY = 1 << 30;

@@ -71,6 +71,8 @@ public final class RingProducer extends RingEnd {
     private final Holes holes;
     /** Our epoch in fenced words: the low 16 bits of the lease epoch. */
     private final int epoch16;
+    /** The end marker we write: it carries our epoch ({@link RingLayout#endMarker}). */
+    private final long ourEndMarker;
     /** Bytes a Reserve adds at a time (at least what the claim needs). */
     private final int chunk;
     /** Whether earlier holders may still be running (a region's ring): then closing shrinks the reservation. */
@@ -88,6 +90,8 @@ public final class RingProducer extends RingEnd {
     private int heldIndex = -1;
     private long heldPosition;
     private long heldHeader;
+    /** The end marker ReadSlot saw at the held record's slot: the expected value of its CAS. */
+    private long heldSeen;
     /** The end of our reservation: we write only below it. */
     private long reservedEnd;
     private long cachedConsumerPosition;
@@ -99,6 +103,9 @@ public final class RingProducer extends RingEnd {
     private int claimType;
     /** The header word ReadSlot saw at the open claim's index: the expected value of its CAS. */
     private long claimSeen;
+    /** The end marker's slot after the open claim, and (at a lap's first slot) the word read there. */
+    private int claimEndIndex;
+    private long claimEndSeen;
     /** Size of the record a blocked {@link #claim} waits to fit. */
     private int waitingFor;
 
@@ -123,6 +130,7 @@ public final class RingProducer extends RingEnd {
         this.claim = new ClaimedRecord(ring, this);
         this.holes = new Holes(ring, capacity);
         this.epoch16 = (int) epoch & EPOCH_MASK;
+        this.ourEndMarker = endMarker(epoch16);
         this.chunk = Math.max(RECORD_ALIGNMENT, Math.min(capacity / 16, 64 * 1024));
         this.fenced = !predecessorsGone;
         if (predecessorsGone) {
@@ -180,12 +188,16 @@ public final class RingProducer extends RingEnd {
     /**
      * ScanForEnd ({@link Frontier#find}): the frontier, from {@code from} (the later of the hint and
      * the consumer position); a header that is neither a record, a padding nor the end marker, or
-     * records past the consumer position + capacity, poison this end.
+     * records past the consumer position + capacity, poison this end, unless the position word shows
+     * that a newer holder took over while we scanned (its stores met our scan): then we lost.
      */
     private long findEnd(long from) {
         long end = Frontier.find(ring, config, from, cachedConsumerPosition);
         if (end < 0) {
             long at = -1 - end;
+            if (wordEpoch(ring.readProducerPosition()) != epoch16) {     // a newer taker, not corruption
+                throw loseRole("the producer position word has another holder's epoch after the recovery scan");
+            }
             poison("the recovery scan from position " + from + " found a header that is neither a record,"
                     + " a padding nor the end marker at position " + at + " (word 0x"
                     + Long.toHexString(ring.scanForEnd(indexOf(skipPrefix(at)))) + "), or the records pass the"
@@ -258,8 +270,11 @@ public final class RingProducer extends RingEnd {
             if (tail - skip + needed - reservedEnd > 0) {
                 reserve(tail - skip + needed);
             }
-            long seen = readSlot(index);
-            if (seen != END_MARKER) {
+            int endIndex = indexOf(skipPrefix(tail + (pad == 0 ? size : pad)));
+            long seen = ring.readSlot(index);                              // ReadSlot
+            long endSeen = endIndex == lapPrefix ? ring.readSlot(endIndex) : 0; // ReadEndSlot
+            checkEpoch();                                                  // CheckEpoch
+            if (!isEndMarker(seen)) {
                 tail += lateCommit(seen, index);          // the previous holder's record: pad after it
                 continue;
             }
@@ -268,10 +283,12 @@ public final class RingProducer extends RingEnd {
                 claimLength = length;
                 claimType = type;
                 claimSeen = seen;
+                claimEndIndex = endIndex;
+                claimEndSeen = endSeen;
                 claim.wrap(index + RECORD_HEADER_LENGTH, length);
                 return claim;
             }
-            ring.writeEndMarker(indexOf(skipPrefix(tail + pad)));           // WriteEndMarker
+            writeEndMarker(endIndex, endSeen);
             if (!ring.writePadding(index, seen, pad - RECORD_HEADER_LENGTH)) {
                 tail += lateCommit(ring.readSlot(index), index);
                 continue;
@@ -296,16 +313,28 @@ public final class RingProducer extends RingEnd {
     }
 
     /**
-     * ReadSlot: the header word at {@code index} (the expected value of the CAS that will write it),
-     * then the epoch of the producer position word: another one means a taker fenced us before we
-     * read the slot, and may have padded it since, so the CAS alone could not tell.
+     * CheckEpoch, after ReadSlot (and ReadEndSlot): the producer position word must still hold our
+     * epoch; another one means a taker fenced us before we read the slot, and may have padded it
+     * since, so the CAS alone could not tell.
      */
-    private long readSlot(int index) {
-        long seen = ring.readSlot(index);
+    private void checkEpoch() {
         if (wordEpoch(ring.readProducerPosition()) != epoch16) {
             throw loseRole("the producer position word has another holder's epoch");
         }
-        return seen;
+    }
+
+    /**
+     * WriteEndMarker: our end marker at data {@code index}; at the first slot of a lap by CAS from
+     * {@code expected}, the word read there before CheckEpoch (a taker may pad there: a plain late
+     * store would cut its chain, spec/RingFencing.tla's FencingPlainEndMarkerAtLapStart). If that CAS
+     * fails and an end marker is there already, nothing more is needed; anything else: we lost.
+     */
+    private void writeEndMarker(int index, long expected) {
+        if (index != lapPrefix) {
+            ring.writeEndMarker(index, ourEndMarker);
+        } else if (!ring.casEndMarker(index, expected, ourEndMarker) && !isEndMarker(ring.readSlot(index))) {
+            throw lostOrCorrupt("the word at the lap's first slot changed under our end marker");
+        }
     }
 
     /**
@@ -460,11 +489,12 @@ public final class RingProducer extends RingEnd {
         checkClaim();
         int size = recordSize(claimLength);
         try {
-            ring.writeEndMarker(indexOf(skipPrefix(tail + size)));
+            writeEndMarker(claimEndIndex, claimEndSeen);
             if (heldIndex < 0) {
                 heldIndex = claimIndex;                   // the batch's first header waits for publish
                 heldPosition = tail;
                 heldHeader = packHeader(claimLength, claimType);
+                heldSeen = claimSeen;
             } else if (!ring.writeRecordHeader(claimIndex, claimSeen, claimLength, claimType)) {
                 throw lostOrCorrupt("the header word at index " + claimIndex + " changed under our claim");
             }
@@ -482,7 +512,7 @@ public final class RingProducer extends RingEnd {
         checkUsable();
         if (heldIndex >= 0) {
             try {
-                if (!ring.writeRecordHeader(heldIndex, END_MARKER, headerLength(heldHeader), headerType(heldHeader))) {
+                if (!ring.writeRecordHeader(heldIndex, heldSeen, headerLength(heldHeader), headerType(heldHeader))) {
                     throw lostOrCorrupt("the header word at index " + heldIndex + " changed under our held header");
                 }
                 heldIndex = -1;

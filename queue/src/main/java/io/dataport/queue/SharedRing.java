@@ -121,7 +121,7 @@ class SharedRing {
         header.putInt(LAP_PREFIX_OFFSET, config.lapPrefix());
         header.putLong(CREATION_EPOCH_OFFSET, creationEpoch);
         header.putLong(TAG_OFFSET, tag);
-        writeEndMarker(config.lapPrefix());           // the first record slot: no record yet
+        writeEndMarker(config.lapPrefix(), END_MARKER);    // the first record slot: no record yet
         LONGS.setRelease(header, MAGIC_OFFSET, MAGIC);
     }
 
@@ -316,12 +316,21 @@ class SharedRing {
     }
 
     /**
-     * WriteEndMarker: "no record here yet" at {@code index}, where the next record will start. An
-     * opaque store (one 8-byte write, never torn); the CAS of the header that lets the consumer
-     * reach this slot comes after it and orders it.
+     * WriteEndMarker: the end marker {@code value} ("no record here yet", with its writer's epoch) at
+     * {@code index}, where the next record will start. An opaque store (one 8-byte write, never
+     * torn); the CAS of the header that lets the consumer reach this slot comes after it and orders it.
      */
-    void writeEndMarker(int index) {
-        LONGS.setOpaque(data, index, END_MARKER);
+    void writeEndMarker(int index, long value) {
+        LONGS.setOpaque(data, index, value);
+    }
+
+    /**
+     * WriteEndMarker at the first slot of a lap: a CAS from the value read there before CheckEpoch,
+     * so that a holder that lost its role cannot store one late over a taker's padding there
+     * (spec/RingFencing.tla, the mutant FencingPlainEndMarkerAtLapStart).
+     */
+    boolean casEndMarker(int index, long expected, long value) {
+        return LONGS.compareAndSet(data, index, expected, value);
     }
 
     /** WritePadding: a padding of {@code length} bytes after its header, by CAS from the value read at the claim. */

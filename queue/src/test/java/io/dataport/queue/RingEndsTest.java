@@ -94,15 +94,15 @@ class RingEndsTest {
     void claimWaitsWhileTheRingIsFullAndReturnsWhenRoomIsMade() {
         TestRing ring = new TestRing(256, 120);
         assertTrue(ring.producer.offer(new byte[120]));
-        assertTrue(ring.producer.offer(new byte[120]));
+        assertTrue(ring.producer.offer(new byte[112]));      // 248 bytes and the end marker: full
         ActingPeer wait = new ActingPeer(end -> {
             assertFalse(ring.producer.hasWork(), "still full when the producer idles");
             assertEquals(1, ring.consumer.poll(r -> { }, 1));
             assertTrue(ring.producer.hasWork(), "the re-check sees the room");
         });
-        ClaimedRecord claim = ring.producer.claim(120, 4, wait, HOUR);
+        ClaimedRecord claim = ring.producer.claim(112, 4, wait, HOUR);
         assertNotNull(claim);
-        assertEquals(120, claim.length());
+        assertEquals(112, claim.length());
         ring.producer.commit();
         assertEquals(1, wait.idles);
         assertEquals(1, ring.producer.idles());
@@ -118,7 +118,7 @@ class RingEndsTest {
         assertEquals(1, ring.consumer.poll(r -> { }, 1)); // frees [0, 112): 136 bytes free
         int[] step = {0};
         ActingPeer wait = new ActingPeer(end -> {
-            // a 128-byte record fits in 136 free bytes, but not with its 24 bytes of padding (152)
+            // a 128-byte record and its end marker fit in 136 free bytes, but not with its 24 bytes of padding (160)
             assertFalse(ring.producer.hasWork(), "room for the record but not for its padding: no work");
             assertEquals(1, ring.consumer.poll(r -> { }, 1));
             assertTrue(ring.producer.hasWork());
@@ -135,7 +135,7 @@ class RingEndsTest {
     void claimTimesOutWhenNoRoomAppearsAndSaysWhatItWaitedFor() {
         TestRing ring = new TestRing(256, 120);
         ring.producer.offer(new byte[120]);
-        ring.producer.offer(new byte[120]);
+        ring.producer.offer(new byte[112]);
         PeerTimeoutException e = assertThrows(PeerTimeoutException.class,
                 () -> ring.producer.claim(1, 0, new ActingPeer(end -> fail()), 0));
         assertEquals("in-memory ring: no room for a record of 1 bytes within 0 ms", e.getMessage());
@@ -226,15 +226,13 @@ class RingEndsTest {
     }
 
     @Test
-    void paddingThatEndsExactlyAtThePublishedPositionIsAccepted() {
+    void aPaddingFollowedByNoRecordIsConsumedUpToTheEndMarker() {
         TestRing ring = new TestRing(256, 120);
         ring.producer.offer(new byte[120]);
         ring.producer.offer(new byte[96]);                      // ends at 232
         ring.drain();
         assertNotNull(ring.producer.tryClaim(24));              // padding [232, 256), the claim at 0
-        ring.producer.abort();
-        ring.producer.publish();                                // publishes the padding alone
-        assertEquals(256, ring.shared.readProducerPosition() & RingLayout.POSITION_MASK);
+        ring.producer.abort();                                  // the padding stays, visible at once
         assertEquals(0, ring.consumer.poll(r -> fail("padding is never delivered"), 10));
         assertEquals(256, ring.consumer.position(), "the padding was consumed");
         assertFalse(ring.consumer.isPoisoned());
@@ -267,12 +265,12 @@ class RingEndsTest {
         counting.initialiseHeader(config, 1, 0);
         TestRing ring = new TestRing(config, counting);
         ring.producer.offer(new byte[120]);
-        ring.producer.offer(new byte[120]);
+        ring.producer.offer(new byte[112]);
         ring.drain();
         int before = reads[0];
         assertTrue(ring.producer.offer(new byte[120]), "room after the consumer freed it: one re-read");
         assertEquals(before + 1, reads[0]);
-        assertTrue(ring.producer.offer(new byte[120]), "the cache (256) already says there is room");
+        assertTrue(ring.producer.offer(new byte[104]), "the cache (248) already says there is room");
         assertEquals(before + 1, reads[0], "no re-read while the cache says there is room");
     }
 
@@ -280,14 +278,14 @@ class RingEndsTest {
     void aConsumerPositionThatMovesBackAfterTheFirstLapIsRefused() {
         TestRing ring = new TestRing(256, 120);
         ring.producer.offer(new byte[120]);
-        ring.producer.offer(new byte[120]);
+        ring.producer.offer(new byte[112]);
         ring.drain();
-        assertTrue(ring.producer.offer(new byte[120]));          // the producer caches 256
-        ring.producer.offer(new byte[120]);                      // [384, 512)
-        ring.shared.scribble(RingLayout.CONSUMER_POSITION_OFFSET, 128);                // back from 256, aligned, behind the producer
+        assertTrue(ring.producer.offer(new byte[120]));          // the producer caches 248
+        ring.producer.offer(new byte[104]);                      // [384, 496), the end marker at 496
+        ring.shared.scribble(RingLayout.CONSUMER_POSITION_OFFSET, 128);                // back from 248, aligned, behind the producer
         RingCorruptedException e = assertThrows(RingCorruptedException.class, () -> ring.producer.offer(new byte[8]));
-        assertEquals("ring corrupted: consumer position 128 is misaligned, moved back from 256 or passed the"
-                + " producer position 512", e.getMessage());
+        assertEquals("ring corrupted: consumer position 128 is misaligned, moved back from 248 or passed what we"
+                + " made visible, 496", e.getMessage());
     }
 
     @Test
@@ -310,7 +308,7 @@ class RingEndsTest {
     void aPoisonedProducerRefusesToCommitItsOpenClaim() {
         TestRing ring = new TestRing(256, 120);
         ring.producer.offer(new byte[120]);
-        ring.producer.offer(new byte[120]);
+        ring.producer.offer(new byte[112]);
         ring.shared.scribble(RingLayout.CONSUMER_POSITION_OFFSET, 3);
         assertThrows(RingCorruptedException.class, () -> ring.producer.tryClaim(8));
         assertTrue(ring.producer.isPoisoned());
@@ -332,7 +330,7 @@ class RingEndsTest {
     @Test
     void offeringAByteBufferToAFullRingReturnsFalseAndLeavesTheBuffer() {
         TestRing ring = new TestRing(256, 120);
-        ByteBuffer src = ByteBuffer.allocate(120);
+        ByteBuffer src = ByteBuffer.allocate(112);               // 120 bytes a record: two, and the end marker
         assertTrue(ring.producer.offer(src));
         assertTrue(ring.producer.offer(src, 1));
         assertFalse(ring.producer.offer(src), "full");
@@ -365,10 +363,9 @@ class RingEndsTest {
     void hostilePaddingIsRefusedWithWhereTheRegionEnds() {
         TestRing ring = new TestRing(256, 120);
         ring.shared.scribble(RingLayout.HEADER_LENGTH + 0, RingLayout.packHeader(256, RingLayout.PADDING_TYPE));
-        ring.shared.scribble(RingLayout.PRODUCER_POSITION_OFFSET, 256);
         RingCorruptedException e = assertThrows(RingCorruptedException.class, () -> ring.consumer.poll(r -> fail(), 10));
         assertEquals("ring corrupted: padding at position 0 has length 256 but the region end is 248 bytes after its"
-                + " header, or it passes the producer position 256", e.getMessage());
+                + " header, or it passes the consumer position 0 + the capacity 256", e.getMessage());
     }
 
     /**
@@ -397,9 +394,15 @@ class RingEndsTest {
             }
 
             @Override
-            long readProducerPosition() {
-                maybeFault("readProducerPosition");
-                return super.readProducerPosition();
+            long readRecordHeader(int index) {
+                maybeFault("readRecordHeader");
+                return super.readRecordHeader(index);
+            }
+
+            @Override
+            void writeEndMarker(int index, long value) {
+                maybeFault("writeEndMarker");
+                super.writeEndMarker(index, value);
             }
 
             @Override
@@ -415,12 +418,6 @@ class RingEndsTest {
             }
 
             @Override
-            boolean publishProducerPosition(long expected, long value) {
-                maybeFault("publishProducerPosition");
-                return super.publishProducerPosition(expected, value);
-            }
-
-            @Override
             void writeConsumerNeedsWakeup(int value) {
                 maybeFault("writeConsumerNeedsWakeup");
                 super.writeConsumerNeedsWakeup(value);
@@ -432,7 +429,7 @@ class RingEndsTest {
         TestRing third = new TestRing(config, new Faulty());
         TestRing fourth = new TestRing(config, new Faulty());
 
-        faultAt[0] = "other readProducerPosition";
+        faultAt[0] = "other readRecordHeader";
         assertEquals("something else",
                 assertThrows(InternalError.class, () -> ring.consumer.poll(r -> { }, 1)).getMessage());
         assertFalse(ring.consumer.isPoisoned(), "not a fault of the mapping: passed through, nothing poisoned");
@@ -447,10 +444,10 @@ class RingEndsTest {
         second.producer.tryClaim(8);
         assertMappingFault(second.producer, second.producer::commit);
 
-        faultAt[0] = "publishProducerPosition";
+        faultAt[0] = "writeEndMarker";
         assertMappingFault(third.producer, () -> third.producer.offer(new byte[1]));
 
-        faultAt[0] = "readProducerPosition";
+        faultAt[0] = "readRecordHeader";
         assertMappingFault(ring.consumer, () -> ring.consumer.poll(r -> { }, 1));
 
         faultAt[0] = "writeConsumerNeedsWakeup";

@@ -103,12 +103,22 @@ final class BrokenOrderingRings {
         }
 
         @Override
-        void writeEndMarker(int index) {
+        void writeEndMarker(int index, long value) {
             if (holdEndMarkers) {
-                holdWord(index, END_MARKER, () -> super.writeEndMarker(index));
+                holdWord(index, value, () -> super.writeEndMarker(index, value));
             } else {
-                super.writeEndMarker(index);
+                super.writeEndMarker(index, value);
             }
+        }
+
+        /** The end marker at a lap's first slot is a CAS (layout version 3, fencing): held the same way. */
+        @Override
+        boolean casEndMarker(int index, long expected, long value) {
+            if (holdEndMarkers) {
+                holdWord(index, value, () -> mustSucceed(super.casEndMarker(index, expected, value), "end marker"));
+                return true;
+            }
+            return super.casEndMarker(index, expected, value);
         }
 
         @Override
@@ -270,7 +280,12 @@ final class BrokenOrderingRings {
         }
 
         @Override
-        void writeEndMarker(int index) {
+        void writeEndMarker(int index, long value) {
+        }
+
+        @Override
+        boolean casEndMarker(int index, long expected, long value) {
+            return true;                                  // "stored": nothing is
         }
     }
 
@@ -361,7 +376,7 @@ final class BrokenOrderingRings {
         @Override
         long readRecordHeader(int index) {
             long header = super.readRecordHeader(index);
-            if (header != END_MARKER) {
+            if (!isEndMarker(header)) {
                 released += recordSize(headerLength(header));   // a record or a padding: its header and length
                 long word = readConsumerPosition();
                 super.publishConsumerPosition(word, packPosition(wordEpoch(word), released));
