@@ -42,11 +42,15 @@ class HolePaddingTest {
             // its reservation: one chunk (capacity / 16) from where it started, the prefix's end
             assertEquals(RingLayout.packPosition(1, PREFIX + 4096), ring.readReservation());
 
+            assertEquals(RingLayout.packPosition(1, PREFIX), ring.readProducerPosition(),
+                    "the recovery hint, moved when it reserved: the frontier then");
+
             RingProducer taker = b.attachProducer(0);
-            long hole = 1L << 48 | (long) ((PREFIX + 112) / 8) << 24 | (4096 - 112) / 8;
-            assertEquals(hole, ring.readHole(0), "epoch 1, [8304, 12288) in units of 8");
+            long hole = 1L << 48 | (long) (PREFIX / 8) << 24 | 4096 / 8;
+            assertEquals(hole, ring.readHole(0), "epoch 1, [8192, 12288) in units of 8: from the hint");
             assertEquals(RingLayout.packPosition(2, PREFIX + 4096), ring.readReservation(), "fenced, same end");
-            assertEquals(RingLayout.packPosition(2, PREFIX + 112), ring.readProducerPosition(), "fenced, same position");
+            assertEquals(RingLayout.packPosition(2, PREFIX), ring.readProducerPosition(), "fenced, same position");
+            assertEquals(PREFIX + 112, taker.position(), "the scan stepped over old's committed record");
 
             assertTrue(taker.offer(new byte[100]));
             assertEquals(RingLayout.packHeader(4096 - 112 - 8, RingLayout.PADDING_TYPE),
@@ -124,7 +128,7 @@ class HolePaddingTest {
             RingProducer taker = b.attachProducer(0);
             assertTrue(taker.offer(new byte[10]));                // pads over old's reservation, the claim's slot
             RegionException e = assertThrows(RegionException.class, old::commit);
-            assertTrue(e.getMessage().contains("the header word at index " + PREFIX + " changed under our claim"),
+            assertTrue(e.getMessage().contains("the header word at index " + PREFIX + " changed under our held header"),
                     e.getMessage());
             taker.close();
         }
@@ -143,20 +147,22 @@ class HolePaddingTest {
     }
 
     @Test
-    void aPaddingThatPassesThePublishedPositionByOneSlotIsRefusedAnywhere() {
+    void aHeaderThatPassesOneLapAfterTheConsumerPositionByOneSlotIsRefused() {
         TestRing ring = new TestRing(256, 120);
-        assertTrue(ring.producer.offer(new byte[120]));          // [0, 128)
-        assertEquals(1, ring.consumer.poll(r -> { }, 1));
-        ring.shared.scribble(RingLayout.HEADER_LENGTH + 128, RingLayout.packHeader(16, RingLayout.PADDING_TYPE));
-        ring.shared.scribble(RingLayout.PRODUCER_POSITION_OFFSET, 144);   // the padding needs [128, 152)
-        assertThrows(RingCorruptedException.class, () -> ring.consumer.poll(r -> fail(), 10));
+        ring.shared.scribble(RingLayout.HEADER_LENGTH + 0, RingLayout.packHeader(120, 0));     // [0, 128)
+        ring.shared.scribble(RingLayout.HEADER_LENGTH + 128, RingLayout.packHeader(112, 0));   // [128, 248)
+        ring.shared.scribble(RingLayout.HEADER_LENGTH + 248, RingLayout.packHeader(0, RingLayout.PADDING_TYPE));
+        int[] delivered = {0};
+        RingCorruptedException e = assertThrows(RingCorruptedException.class,
+                () -> ring.consumer.poll(r -> delivered[0]++, 10));
+        assertTrue(e.getMessage().contains("passes the consumer position 0 + the capacity 256"), e.getMessage());
+        assertEquals(2, delivered[0], "the records before it were within the lap: an end marker after them fits");
         TestRing exact = new TestRing(256, 120);
-        assertTrue(exact.producer.offer(new byte[120]));
-        assertEquals(1, exact.consumer.poll(r -> { }, 1));
-        exact.shared.scribble(RingLayout.HEADER_LENGTH + 128, RingLayout.packHeader(16, RingLayout.PADDING_TYPE));
-        exact.shared.scribble(RingLayout.PRODUCER_POSITION_OFFSET, 152);
-        assertEquals(0, exact.consumer.poll(r -> fail(), 10));
-        assertEquals(152, exact.consumer.position(), "a padding that ends exactly at the published position is skipped");
+        exact.shared.scribble(RingLayout.HEADER_LENGTH + 0, RingLayout.packHeader(120, 0));
+        exact.shared.scribble(RingLayout.HEADER_LENGTH + 128, RingLayout.packHeader(112, 0));
+        exact.shared.scribble(RingLayout.HEADER_LENGTH + 248, RingLayout.END_MARKER);
+        assertEquals(2, exact.consumer.poll(r -> { }, 10));
+        assertEquals(248, exact.consumer.position(), "a full ring: 248 bytes of records and the end marker");
     }
 
     @Test
@@ -217,7 +223,8 @@ class HolePaddingTest {
             try (RingProducer p = a.attachProducer(0)) {
                 assertTrue(p.offer(new byte[8]));
                 ring.scribble(RingLayout.PRODUCER_POSITION_OFFSET, RingLayout.packPosition(1, PREFIX + 8));
-                RingCorruptedException e = assertThrows(RingCorruptedException.class, () -> p.offer(new byte[8]));
+                // the hint's next CAS comes with the next reservation: a record larger than the chunk
+                RingCorruptedException e = assertThrows(RingCorruptedException.class, () -> p.offer(new byte[8000]));
                 assertTrue(e.getMessage().contains("yet the position and reservation words still hold our epoch 1"),
                         e.getMessage());
                 assertFalse(p.lostRole());
@@ -253,9 +260,9 @@ class HolePaddingTest {
                 assertTrue(Holes.record(ring, 1 << 16, 100 + i, 60000 + 8 * (i % 8), 8));
             }
             RingProducer old = a.attachProducer(0);
-            assertTrue(old.offer(new byte[100]));                // published to 8304, reserved to 12288
+            assertTrue(old.offer(new byte[100]));                // its hint at 8192 (where it reserved), reserved to 12288
             RegionException e = assertThrows(RegionException.class, () -> b.attachProducer(0));
-            assertTrue(e.getMessage().contains("unpublished range (3984 bytes)"), e.getMessage());
+            assertTrue(e.getMessage().contains("unpublished range (4096 bytes)"), e.getMessage());
         }
     }
 }

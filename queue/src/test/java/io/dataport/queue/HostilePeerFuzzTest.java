@@ -9,25 +9,54 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * Hostile-peer fuzzing (docs/model-tests.md): the fuzzer plays the peer. It controls every byte the
- * peer can write (positions, record headers, padding, payload, the fenced words, anything else in the
- * mapping) and when it writes them relative to our calls: between two calls, or, once it turns
- * interleaving on, before any single shared-memory access our end makes (the victim's
- * {@link SharedRing} is a subclass that hands control to the peer before each access). The victim must:
+ * peer can write (positions, record headers, end markers, padding, payload, the fenced words,
+ * anything else in the mapping) and when it writes them relative to our calls: between two calls,
+ * or, once it turns interleaving on, before any single shared-memory access our end makes (the
+ * victim's {@link SharedRing} is a subclass that hands control to the peer before each access).
+ *
+ * <p>Layout version 3 ("commit in the record", {@code spec/DataportRing.tla},
+ * {@code spec/RingFencing.tla}): the consumer reads each header once and never the producer
+ * position; the producer keeps an end marker (type -2, its own 16-bit epoch in the length field) at
+ * its frontier, written before any header that lets the consumer reach that slot, and by CAS from
+ * the word ReadEndSlot read when that slot is a lap's first; it holds a batch's first header back
+ * until publish, publishes its position only as a recovery hint, and at attach scans the headers
+ * from the later of the hint and the consumer position to an end marker. Each end may call only its
+ * own accessors: the consumer readRecordHeader, the payload reads and its position word; the
+ * producer ReadSlot (and ReadEndSlot), scanForEnd (at attach only), the end marker, header, padding
+ * and payload writes, the consumer position, its own fenced words and the hole table.
+ * The victim must:
  * <ul>
  *   <li>touch only the data region, and only inside the record it is handling (consumer) or inside
  *       the free bytes the last consumer position it read leaves and below the end of its
- *       reservation (producer); never write what it already published, and never read (producer:
- *       beyond the header slot it is about to write) or write (consumer) where it has no business;</li>
- *   <li>deliver only well-formed records inside what was published, in order, skipping only valid
- *       padding (which may end before the region end), and move its position exactly over them (the
- *       harness re-walks every header the victim read against the layout rules of docs/layout.md);</li>
- *   <li>publish only complete, well-formed records, the ones committed, in order, padding over every
- *       hole of the table it read and never putting a record in one;</li>
+ *       reservation (producer); never write what it already made visible, and never read (producer:
+ *       beyond the header slot it is about to write, and the headers of its recovery scan) or write
+ *       (consumer) where it has no business;</li>
+ *   <li>consumer: deliver only well-formed records, in order, skipping only valid padding (which
+ *       may end before the region end), stop exactly at an end marker of any epoch (or its limit),
+ *       refuse every other header (an end-type word whose length is no 16-bit epoch included), never
+ *       pass its published position +
+ *       capacity with a record and the end marker's slot after it, and move its position exactly
+ *       over what it read (the harness re-walks every header the victim read against the layout
+ *       rules);</li>
+ *   <li>producer: write its end marker where the next record (or the record after a padding) will
+ *       start before the header that lets the consumer reach that slot (at a lap's first slot by CAS:
+ *       if that fails, another end marker there is enough, anything else stops it); make visible
+ *       only complete, well-formed records, the ones committed, in order (a batch at once, by the
+ *       held first header), padding over every hole of the table it read and never putting a record
+ *       in one;
+ *       expect an end marker at its frontier (anything else is refused, except, right after a
+ *       region's takeover and below the old holder's reservation, a valid record or padding the old
+ *       holder committed late, which it steps over); publish its hint only at the frontier the
+ *       consumer can see; at attach, scan exactly the headers the layout rules walk from the later of
+ *       the hint and the consumer position, and poison itself on anything but a valid walk to an end
+ *       marker within the consumer position + capacity;</li>
  *   <li>fencing (docs/decisions/0901): write its position word, the reservation word and the headers
  *       by compare-and-set from the word it last wrote (from the value ReadSlot read, for a header);
  *       when such a CAS fails, make no further store and throw {@link RegionException} if a re-read
@@ -37,15 +66,17 @@ import java.util.Map;
  *       {@link RegionException} exactly the words of a newer epoch;</li>
  *   <li>reject exactly what the layout rules reject, with {@link RingCorruptedException} (no other
  *       exception), and stay failed: every later call fails with the same exception and message;</li>
- *   <li>answer "full" only when the ring is full by the position it read, and never loop: a poll
- *       reads at most capacity / 8 + 1 record headers.</li>
+ *   <li>answer "full" only when the ring is full by the position it read (the end marker's 8 bytes
+ *       counted), and never loop: a poll reads at most capacity / 8 + 1 record headers, a recovery
+ *       scan at most capacity / 8.</li>
  * </ul>
  * Argument errors made on purpose by the script must raise exactly IllegalArgumentException,
  * IllegalStateException or IndexOutOfBoundsException, as documented.
  *
- * <p>The fenced words' encoding ({@code epoch16 << 48 | position mod 2^48}) and the hole words'
- * ({@code epoch16 << 48 | start / 8 << 24 | length / 8}) are decoded here by the harness's own
- * helpers, not RingLayout's or Holes'.
+ * <p>The fenced words' encoding ({@code epoch16 << 48 | position mod 2^48}), the hole words'
+ * ({@code epoch16 << 48 | start / 8 << 24 | length / 8}) and the end marker's (type -2, the writer's
+ * 16-bit epoch in the length field) are decoded here by the harness's own helpers, not RingLayout's
+ * or Holes', and so are the rules for records, paddings and the recovery scan.
  *
  * <p>Regression mode ({@code mvn test}) replays the inputs under
  * {@code src/test/resources/io/dataport/queue/HostilePeerFuzzTestInputs/<method>/}; fuzzing:
@@ -99,6 +130,16 @@ class HostilePeerFuzzTest {
         return distance != 0 && distance < 0x8000;
     }
 
+    /** Whether a header word is an end marker: type -2 and a 16-bit epoch (its writer's) in the length field. */
+    static boolean endMark(long word) {
+        return (int) (word >>> 32) == -2 && (word & 0xFFFF_0000L) == 0;
+    }
+
+    /** The end marker a producer of 16-bit epoch {@code epoch} writes. */
+    static long endMarkOf(int epoch) {
+        return (long) -2 << 32 | epoch & 0xFFFF;
+    }
+
     /** Bytes a padding header with this length field covers (its length, like a record's, rounded up to 8). */
     static long paddingSize(int length) {
         return (RECORD_HEADER_LENGTH + (long) length + RECORD_ALIGNMENT - 1) & -RECORD_ALIGNMENT;
@@ -142,7 +183,12 @@ class HostilePeerFuzzTest {
             return (int) position & (capacity - 1);
         }
 
-        /** Initial position words: both 0, equal and anywhere, consistent, or anything (epoch bits included). */
+        /**
+         * Initial position words: both 0, equal and anywhere, consistent, or anything (epoch bits
+         * included); then the data region's end marker: moved (from the creator's first slot) to the
+         * slot of the later of the two positions, as a ring that ran there leaves it, or left at the
+         * first slot, or gone (a recovery scan then walks zeros: empty records).
+         */
         final void setInitialPositions() {
             long producer;
             long consumer;
@@ -160,6 +206,16 @@ class HostilePeerFuzzTest {
             }
             peer.scribble(PRODUCER_POSITION_OFFSET, producer);
             peer.scribble(CONSUMER_POSITION_OFFSET, consumer);
+            switch (data.consumeInt(0, 2)) {
+                case 0 -> {
+                    long p = producer & WORD_POSITION;
+                    long c = near(consumer, p);
+                    peer.scribble(HEADER_LENGTH, 0);
+                    peer.scribble(HEADER_LENGTH + (indexOf(p - c >= 0 ? p : c) & -8), END_MARKER);
+                }
+                case 1 -> { }
+                default -> peer.scribble(HEADER_LENGTH, 0);
+            }
         }
 
         /**
@@ -211,10 +267,47 @@ class HostilePeerFuzzTest {
             };
         }
 
-        /** The layout's rule for the positions found at attach. */
+        /**
+         * The layout's rule for the positions a producer finds at attach: aligned, and within one
+         * capacity of each other (the hint is lazy: it may lag behind the consumer position).
+         */
         final boolean positionsValid(long producer, long consumer) {
             long used = producer - consumer;
-            return ((producer | consumer) & 7) == 0 && used >= 0 && used <= capacity;
+            return ((producer | consumer) & 7) == 0 && used >= -capacity && used <= capacity;
+        }
+
+        /**
+         * The bytes a committed record or padding whose header word is {@code header} occupies at
+         * data index {@code index}, by the layout rules, or -1: not a valid record or padding there
+         * (the end marker, an end-type word with a length, another negative type, a bad length, or
+         * one that crosses the region end).
+         */
+        final long committedSize(long header, int index) {
+            int length = headerLength(header);
+            int type = headerType(header);
+            long size;
+            if (type == PADDING_TYPE && length >= 0) {
+                size = paddingSize(length);
+            } else if (type >= 0 && length >= 0 && length <= max) {
+                size = recordSize(length);
+            } else {
+                return -1;
+            }
+            return index + size <= capacity ? size : -1;
+        }
+
+        /**
+         * A word the peer forges for a header slot: an end marker (of any writer's epoch), an end-type
+         * word whose length is no 16-bit epoch (corrupt), or a near-valid record or padding header.
+         */
+        final long forgedHeader() {
+            return switch (data.consumeInt(0, 3)) {
+                case 0 -> endMarkOf(data.consumeInt(0, EPOCH_MASK));
+                case 1 -> packHeader(data.consumeBoolean() ? data.consumeInt(EPOCH_MASK + 1, Integer.MAX_VALUE)
+                        : data.consumeInt(Integer.MIN_VALUE, -1), END_TYPE);
+                case 2 -> packHeader(data.consumeInt(0, max), data.consumeInt(0, 3));
+                default -> packHeader(data.consumeInt(-8, capacity), PADDING_TYPE);
+            };
         }
 
         final void beginCall() {
@@ -302,11 +395,11 @@ class HostilePeerFuzzTest {
         private RingConsumer victim;
         /** An honest producer on the peer's side: it gives the fuzzer well-formed records to mutate. */
         private RingProducer honest;
-        /** The victim's cached producer position, as the harness tracks it (validated by our own rules). */
-        private long cachedP;
+        /** The victim's position when the call began: the one it published last, the base of its lap bound. */
         private long head;
-        private boolean readRejected;
         private final List<long[]> headers = new ArrayList<>();
+        /** The data index of the slot the victim reads next, as far as the harness can tell: where the peer forges. */
+        private int nextIndex;
         private int recordIndex = -1;
         private int recordLength;
         /** The position the victim last published (64 bits), and what its publish of this call did. */
@@ -333,10 +426,9 @@ class HostilePeerFuzzTest {
             }
             long lease = chooseVictimEpoch(CONSUMER_LEASE_OFFSET);
             long consumerWord = peer.readConsumerPosition();
-            long producerWord = peer.readProducerPosition();
             boolean newerWord = newer(epochIn(consumerWord), epoch);
             long consumer = consumerWord & WORD_POSITION;
-            long producer = near(producerWord, consumer);
+            boolean aligned = (consumer & 7) == 0;          // the consumer's only rule at attach: it never reads the hint
             attaching = true;
             try {
                 VictimRing ring = new VictimRing(raw);
@@ -348,20 +440,20 @@ class HostilePeerFuzzTest {
                 return;
             } catch (RingCorruptedException e) {
                 check(!newerWord, "attach met a newer epoch in " + hex(consumerWord) + " and threw " + e);
-                check(!positionsValid(producer, consumer), "attach refused valid positions: " + e.getMessage());
+                check(!aligned, "attach refused an aligned consumer position: " + e.getMessage());
                 check(raw.getLong(CONSUMER_POSITION_OFFSET) == fenced(epoch, consumer), "attach did not fence the consumer position word");
                 return;
             } finally {
                 attaching = false;
             }
             check(!newerWord, "attach accepted the consumer position word " + hex(consumerWord) + " of a newer epoch than " + epoch);
-            check(positionsValid(producer, consumer), "attach accepted positions " + producer + ", " + consumer);
+            check(aligned, "attach accepted the misaligned consumer position " + consumer);
             check(raw.getLong(CONSUMER_POSITION_OFFSET) == fenced(epoch, consumer),
                     "attach left the consumer position word at " + hex(raw.getLong(CONSUMER_POSITION_OFFSET))
                             + ", not fenced with epoch " + epoch + " at " + consumer);
             check(victim.position() == consumer, "attached at " + victim.position() + ", the word says " + consumer);
             head = consumer;
-            cachedP = consumer;
+            nextIndex = indexOf(consumer);
             publishedByVictim = consumer;
             for (int step = 0; step < MAX_STEPS && data.remainingBytes() > 0 && !failed; step++) {
                 switch (data.consumeInt(0, 7)) {
@@ -384,10 +476,16 @@ class HostilePeerFuzzTest {
                 case 1 -> peerWritesHeader();
                 case 2 -> peerWritesLongAnywhere();
                 case 3 -> {
-                    long position = data.consumeBoolean() ? data.consumeLong()
-                            : fenced(epochIn(peer.readProducerPosition()), head + data.consumeInt(-2, capacity / 8 + 2) * 8L
-                                    + (data.consumeBoolean() ? data.consumeInt(1, 7) : 0));
-                    peer.scribble(PRODUCER_POSITION_OFFSET, position);
+                    if (data.consumeBoolean()) {
+                        // forged at the slot the victim reads next: an end marker, one with a length, a header
+                        peer.scribble(HEADER_LENGTH + (nextIndex & -8), forgedHeader());
+                    } else {
+                        // the producer position: only the producer's recovery hint, never read by the consumer
+                        long position = data.consumeBoolean() ? data.consumeLong()
+                                : fenced(epochIn(peer.readProducerPosition()), head + data.consumeInt(-2, capacity / 8 + 2) * 8L
+                                        + (data.consumeBoolean() ? data.consumeInt(1, 7) : 0));
+                        peer.scribble(PRODUCER_POSITION_OFFSET, position);
+                    }
                 }
                 case 4 -> peerWritesBytes();
                 default -> peer.scribble(CONSUMER_POSITION_OFFSET, scribbledOwnWord(publishedByVictim)); // a takeover, or a scribble
@@ -426,7 +524,10 @@ class HostilePeerFuzzTest {
         }
 
         private void poll() {
-            int limit = data.consumeInt(1, 8);
+            int limit = data.consumeInt(1, 9);
+            if (limit == 9) {
+                limit = capacity / 8 + 1;                   // more than the ring holds: the walk meets its lap bound
+            }
             List<int[]> delivered = new ArrayList<>();
             long before = victim.position();
             startCall();
@@ -445,10 +546,10 @@ class HostilePeerFuzzTest {
                 endCall();
                 check(count <= limit, "poll returned " + count + " records for a limit of " + limit);
                 check(count == delivered.size(), "poll counted " + count + " but delivered " + delivered.size());
-                returned(before, delivered, true);
+                returned(before, delivered, true, limit);
             } catch (RingCorruptedException | RegionException e) {
                 endCall();
-                failedCall(before, delivered, true, e);
+                failedCall(before, delivered, true, e, limit);
             }
         }
 
@@ -470,48 +571,50 @@ class HostilePeerFuzzTest {
                     delivered.add(new int[] {length, Integer.MIN_VALUE});
                 }
                 check(dst.position() == 3 + Math.max(0, length), "read moved the destination wrongly");
-                returned(before, delivered, false);
+                returned(before, delivered, false, 1);
             } catch (RingCorruptedException | RegionException e) {
                 endCall();
                 // a record copied before the publish failed was delivered: its length is what dst received
-                Replay replay = replay(before);
+                Replay replay = replay(before, 1);
                 List<int[]> delivered = new ArrayList<>();
                 if (!replay.records.isEmpty()) {
                     delivered.add(new int[] {dst.position() - 3, Integer.MIN_VALUE});
                 } else {
                     check(dst.position() == 3, "a failed read copied bytes without a record");
                 }
-                failedCall(before, delivered, false, e);
+                failedCall(before, delivered, false, e, 1);
             }
         }
 
         private void startCall() {
             headers.clear();
-            readRejected = false;
             recordIndex = -1;
             publishes = 0;
             casFailed = false;
             reread = false;
             head = victim.position();
+            nextIndex = indexOf(head);
             beginCall();
         }
 
-        /** The layout rules (docs/layout.md, Validation) for a header read at {@code position}; null when valid. */
+        /**
+         * The layout rules for a header other than the end marker read at {@code position}; null when
+         * valid: a record (type >= 0, length in [0, max]) or a padding (type -1, length >= 0; it runs to
+         * the region end or ends before it, over a hole), inside the region, and leaving the slot after
+         * it for the end marker within the published position + capacity. Every other word is corrupt:
+         * an end-type word with a length, any other negative type.
+         */
         private String judge(long position, int index, long header) {
             int length = headerLength(header);
             int type = headerType(header);
-            if (type == PADDING_TYPE) {
-                // a padding runs to the region end or ends before it (over a hole): inside both the region and what was published
-                long size = paddingSize(length);
-                return length >= 0 && index + size <= capacity && cachedP - position >= size ? null
-                        : "padding " + length + " at index " + index + ", producer at " + cachedP;
+            long size = committedSize(header, index);
+            if (size < 0) {
+                return (type == END_TYPE ? "an end-type word whose length is no 16-bit epoch: " : type == PADDING_TYPE
+                        ? "padding " : "length ") + length + " type " + type + " at index " + index + ", max " + max;
             }
-            if (type < 0 || length < 0 || length > max) {
-                return "length " + length + " type " + type;
-            }
-            int size = recordSize(length);
-            return index + size <= capacity && cachedP - position >= size ? null
-                    : "record of " + size + " bytes at index " + index + " position " + position + ", producer at " + cachedP;
+            return position + size + RECORD_HEADER_LENGTH - head <= capacity ? null
+                    : "a " + size + "-byte " + (type == PADDING_TYPE ? "padding" : "record") + " at " + position
+                            + " leaves no slot for the end marker within " + head + " + " + capacity;
         }
 
         /** The re-walk of the headers the victim read in one call: how many are valid, where they end, the records. */
@@ -519,16 +622,24 @@ class HostilePeerFuzzTest {
             int valid;
             long cursor;
             String problem;
+            /** Whether the walk read the end marker (the last header it may read). */
+            boolean ended;
             final List<int[]> records = new ArrayList<>();
         }
 
-        private Replay replay(long before) {
+        private Replay replay(long before, int limit) {
             Replay replay = new Replay();
             replay.cursor = before;
             for (long[] read : headers) {
                 int index = (int) read[0];
                 long header = read[1];
+                check(!replay.ended, "the consumer read a header after the end marker");
+                check(replay.records.size() < limit, "the consumer read a header after its limit of " + limit + " records");
                 check(index == indexOf(replay.cursor), "header read at index " + index + ", consumer at " + replay.cursor);
+                if (endMark(header)) {
+                    replay.ended = true;
+                    continue;
+                }
                 replay.problem = judge(replay.cursor, index, header);
                 if (replay.problem != null) {
                     return replay;
@@ -555,16 +666,20 @@ class HostilePeerFuzzTest {
             check(delivered.size() == records.size(), "delivered " + delivered.size() + " records, accepted " + records.size());
         }
 
-        /** A call that returned: every header it read was valid, it delivered them and published exactly their end. */
-        private void returned(long before, List<int[]> delivered, boolean typed) {
-            check(!readRejected, "the consumer accepted an invalid producer position");
+        /**
+         * A call that returned: every header it read was valid, it stopped at the end marker or its
+         * limit, delivered the records and published exactly where it stopped.
+         */
+        private void returned(long before, List<int[]> delivered, boolean typed, int limit) {
             check(!casFailed, "the consumer's publish CAS failed and the call returned");
-            Replay replay = replay(before);
+            Replay replay = replay(before, limit);
             check(replay.problem == null, "the consumer accepted a bad header: " + replay.problem);
+            check(replay.ended || replay.records.size() == limit,
+                    "the consumer stopped after " + replay.records.size() + " of " + limit + " records without reading the end marker");
             checkDelivered(delivered, replay.records, typed);
             long cursor = replay.cursor;
             check(victim.position() == cursor, "consumer at " + victim.position() + ", records end at " + cursor);
-            check(cachedP - cursor >= 0, "consumer passed the producer position");
+            check(cursor - before <= capacity - RECORD_HEADER_LENGTH, "consumer moved more than a lap less the end marker's slot");
             check(publishes == (cursor != before ? 1 : 0), publishes + " publishes for a move from " + before + " to " + cursor);
             if (cursor != before) {
                 check(publishedByVictim == cursor, "consumer published " + publishedByVictim + ", not " + cursor);
@@ -572,20 +687,18 @@ class HostilePeerFuzzTest {
         }
 
         /**
-         * The victim threw: it must have been right to. RingCorruptedException for an invalid producer
-         * position or header (the last one it read), or a failed publish CAS after which its word still
-         * held its epoch; RegionException for a failed publish CAS after which its word held another
-         * epoch, unless a corruption was found in the same poll: an end poisoned first keeps throwing
-         * its RingCorruptedException (RingEnd.loseRole), though it lost its role too.
+         * The victim threw: it must have been right to. RingCorruptedException for an invalid header
+         * (the last one it read), or a failed publish CAS after which its word still held its epoch;
+         * RegionException for a failed publish CAS after which its word held another epoch, unless a
+         * corruption was found in the same poll: an end poisoned first keeps throwing its
+         * RingCorruptedException (RingEnd.loseRole), though it lost its role too.
          */
-        private void failedCall(long before, List<int[]> delivered, boolean typed, RuntimeException e) {
-            Replay replay = replay(before);
-            if (readRejected) {
-                check(headers.isEmpty(), "read records after an invalid producer position");
-            } else if (replay.problem != null) {
+        private void failedCall(long before, List<int[]> delivered, boolean typed, RuntimeException e, int limit) {
+            Replay replay = replay(before, limit);
+            if (replay.problem != null) {
                 check(replay.valid == headers.size() - 1, "read on past a bad header");
             } else {
-                check(casFailed, "rejected a valid producer position or header: " + e.getMessage());
+                check(casFailed, "rejected a valid header: " + e.getMessage());
             }
             checkDelivered(delivered, replay.records, typed);
             check(victim.position() == replay.cursor, "failed consumer at " + victim.position() + ", valid records end at " + replay.cursor);
@@ -597,7 +710,7 @@ class HostilePeerFuzzTest {
                 check(reread, "the consumer's publish CAS failed and it threw without re-reading its word");
             }
             boolean lost = casFailed && epochIn(rereadWord) != epoch;
-            boolean corrupt = readRejected || replay.problem != null || casFailed && !lost;
+            boolean corrupt = replay.problem != null || casFailed && !lost;
             Class<? extends RuntimeException> expected = lost && !corrupt ? RegionException.class : RingCorruptedException.class;
             if (!expected.isInstance(e)) {
                 throw new AssertionError("expected " + expected.getSimpleName() + (casFailed
@@ -645,27 +758,30 @@ class HostilePeerFuzzTest {
 
             @Override
             long readProducerPosition() {
-                if (attaching) {
-                    return super.readProducerPosition();
-                }
-                access();
-                peerMayAct();
-                long word = super.readProducerPosition();
-                if (inCall) {
-                    long position = near(word, cachedP);
-                    if ((position & 7) == 0 && position - cachedP >= 0 && position - head <= capacity) {
-                        cachedP = position;
-                    } else {
-                        readRejected = true;
-                    }
-                }
-                return word;
+                throw new AssertionError("the consumer read the producer position word (layout version 3: only the"
+                        + " producer's recovery hint)");
+            }
+
+            @Override
+            long scanForEnd(int index) {
+                throw new AssertionError("the consumer scanned for the end as a restarting producer does");
+            }
+
+            @Override
+            void writeEndMarker(int index, long value) {
+                throw new AssertionError("the consumer wrote an end marker");
+            }
+
+            @Override
+            boolean casEndMarker(int index, long expected, long value) {
+                throw new AssertionError("the consumer wrote an end marker");
             }
 
             @Override
             long readRecordHeader(int index) {
                 access();
                 peerMayAct();
+                check(inCall, "record header read outside a call");
                 checkDataRange("record header read", index, RECORD_HEADER_LENGTH);
                 check(index % 8 == 0, "misaligned header read at " + index);
                 check(headers.size() <= capacity / 8, "more header reads in one call than the ring holds: a loop");
@@ -673,6 +789,8 @@ class HostilePeerFuzzTest {
                 headers.add(new long[] {index, header});
                 recordIndex = index;
                 recordLength = headerLength(header);
+                long size = committedSize(header, index);
+                nextIndex = size < 0 ? index : (int) ((index + size) & (capacity - 1));
                 return header;
             }
 
@@ -832,11 +950,32 @@ class HostilePeerFuzzTest {
         private boolean tainted;
         /** The consumer position the victim accepted last: its cache is never anything else. */
         private long acquiredC;
-        private long publishedByVictim;
+        /**
+         * The end of what the consumer can see (the harness's own walk): moved over each header that
+         * lands on it, then over the headers already written behind it, up to a slot with no header.
+         */
+        private long visible;
+        /** The producer position (the recovery hint) the victim stored last: the expected value of its next hint CAS. */
+        private long hint;
         /** The end of the victim's reservation (64 bits), as its attach and its CASes set it. */
         private long reservedEnd;
         /** Where the victim's next header goes: its position, moved by each header it wrote in this call. */
         private long cursorTail;
+        /**
+         * Below this position the slot at the victim's frontier may hold a record or padding the
+         * previous holder committed late (a region's attach: the end of the reservation found there;
+         * a ring file's: the tail found by the scan, i.e. never).
+         */
+        private long lateBefore;
+        /** The batch's first record, whose header the victim holds back until publish: {position, length, type}, or null. */
+        private long[] held;
+        /** Positions where the victim wrote the end marker. */
+        private final Set<Long> markers = new HashSet<>();
+        /** The data indices the recovery scan at attach must read, in order, and the reads the victim made. */
+        private final List<Integer> scanWalk = new ArrayList<>();
+        private int scanReads;
+        /** Whether the layout rules refuse the walk (its last header is the bad one). */
+        private boolean scanRefused;
         /** The victim's copy of the hole table, {start, length} in slot order, and the load in progress. */
         private List<int[]> holes = List.of();
         private List<int[]> sweep;
@@ -845,25 +984,47 @@ class HostilePeerFuzzTest {
         private int slotIndex = -1;
         private long slotSeen;
         private boolean epochCheckDue;
+        /**
+         * The step of the last ReadSlot: its padding (0: a record), whether its end marker goes to a
+         * lap's first slot (then ReadEndSlot reads that slot before CheckEpoch, and the marker is CASed
+         * from what it read), and what it read.
+         */
+        private int stepPad;
+        private boolean endSlotDue;
+        private boolean endSlotRead;
+        private long endSlotSeen;
+        /** After a failed end marker CAS: the index the victim must re-read (an end marker there is enough), else -1. */
+        private int markerRereadDue = -1;
+        private long markerRereadPosition;
         // per call
         private boolean readRejected;
         /** Loads of the consumer position in the current call. */
         private int readsThisCall;
-        private long callBase;
-        /** Size of the record the call claims (0: none), and the paddings it wrote. */
+        /** Size of the record the call claims (0: none), and the steps (paddings, late commits stepped over) it made. */
         private int claimSize;
-        private int paddingsThisCall;
+        private int stepsThisCall;
         private String badHole;
         /** The victim read another epoch in its position or reservation word: it lost and must throw RegionException. */
         private boolean foreign;
         private boolean casFailed;
+        /** The slot at the frontier held neither the end marker nor a late commit the victim may step over: it must stop. */
+        private boolean slotRefused;
         private boolean rereadPosition;
         private boolean rereadReservation;
-        /** Headers the victim wrote and has not published yet, by position. */
-        private final Map<Long, Long> written = new HashMap<>();
-        /** Records committed and not yet published: {length, type}. */
+        /** After a failed padding CAS: the index the victim must re-read (the late commit that won, or a scribble), else -1. */
+        private int rereadDue = -1;
+        /** The padding due at the slot ReadSlot found the end marker in (0: the claim opens there). */
+        private int pendingPad;
+        /** A commit (commit, commitBatched, or an offer's) runs: the end marker it writes goes after the claimed record. */
+        private boolean committing;
+        /**
+         * Headers in memory at or past {@link #visible} that the consumer cannot reach yet, by position:
+         * {header, 1 if the victim wrote it, 0 for a late commit of the previous holder it stepped over}.
+         */
+        private final Map<Long, long[]> written = new HashMap<>();
+        /** Records committed and not yet visible: {length, type}. */
         private final ArrayDeque<int[]> committed = new ArrayDeque<>();
-        /** Records published and not yet seen by the honest consumer. */
+        /** Records made visible and not yet seen by the honest consumer. */
         private final ArrayDeque<int[]> inFlight = new ArrayDeque<>();
         private ClaimedRecord claim;
         private boolean claimOpen;
@@ -891,10 +1052,11 @@ class HostilePeerFuzzTest {
             long lease = chooseVictimEpoch(PRODUCER_LEASE_OFFSET);
             region = lease >= 0;
             leaveReservationAndHoles();
+            leaveRecords();
             if (!attach(lease)) {
                 return;
             }
-            tainted = publishedByVictim != acquiredC; // whatever lies between them was not written by us
+            tainted = cursorTail != acquiredC; // whatever the scan stepped over was not written by us
             for (int step = 0; step < MAX_STEPS && data.remainingBytes() > 0; step++) {
                 switch (data.consumeInt(0, 11)) {
                     case 0, 1 -> tryClaim();
@@ -921,6 +1083,31 @@ class HostilePeerFuzzTest {
             }
             for (int n = data.consumeInt(0, 3); n > 0; n--) {
                 peer.scribble(HOLE_TABLE_OFFSET + 8 * data.consumeInt(0, HOLE_SLOTS - 1), holeWord());
+            }
+        }
+
+        /**
+         * What the previous holder (or the hostile peer) left in the data region for the recovery
+         * scan: records from the later of the two positions, each followed by the end marker; then
+         * forged headers (an end marker, one with a length, a near-valid record or padding) at the
+         * chain's end, where the scan stops, or anywhere.
+         */
+        private void leaveRecords() {
+            long producer = peer.readProducerPosition() & WORD_POSITION;
+            long consumer = near(peer.readConsumerPosition(), producer);
+            long at = (producer - consumer >= 0 ? producer : consumer) & -8L;
+            for (int n = data.consumeInt(0, 3); n > 0; n--) {
+                int length = data.consumeInt(0, max);
+                if (indexOf(at) + recordSize(length) > capacity) {
+                    break;
+                }
+                peer.scribble(HEADER_LENGTH + indexOf(at + recordSize(length)), END_MARKER);
+                peer.scribble(HEADER_LENGTH + indexOf(at), packHeader(length, data.consumeInt(0, 3)));
+                at += recordSize(length);
+            }
+            for (int n = data.consumeInt(0, 2); n > 0; n--) {
+                int index = data.consumeBoolean() ? indexOf(at) : data.consumeInt(0, capacity / 8 - 1) * 8;
+                peer.scribble(HEADER_LENGTH + index, forgedHeader());
             }
         }
 
@@ -954,8 +1141,12 @@ class HostilePeerFuzzTest {
          * the hole table; FenceReservation (a newer epoch there: RegionException); ReadPosition;
          * RecordHole, a region's only ([P, R) with the position word's epoch; more than the capacity:
          * RingCorruptedException; no free slot or the whole ring: RegionException); FencePosition (a newer
-         * epoch: RegionException); the positions and the hole table validated (RingCorruptedException).
-         * A role lost at attach frees the holes of our own epoch. No position moves.
+         * epoch: RegionException); the positions validated (aligned, within one capacity of each other:
+         * the hint may lag behind the consumer); ScanForEnd from the later of the two, which must read
+         * exactly the headers the layout rules walk to the end marker (anything else on the way, or a
+         * walk past the consumer position + capacity: RingCorruptedException); the hole table validated
+         * (RingCorruptedException). A role lost at attach frees the holes of our own epoch. No position
+         * moves; the victim starts at the end marker the scan found.
          */
         private boolean attach(long lease) {
             long producerWord = peer.readProducerPosition();
@@ -975,6 +1166,8 @@ class HostilePeerFuzzTest {
             boolean lostAtAttach = false;
             boolean reservationFenced = false;
             boolean positionFenced = false;
+            Long frontier = null;
+            scanRefused = false;
             if (newer(epochIn(reservationWord), epoch)) {
                 refusal = RegionException.class;
                 lostAtAttach = true;
@@ -1005,6 +1198,9 @@ class HostilePeerFuzzTest {
                         positionFenced = true;
                         if (!positionsValid(position, consumer)) {
                             refusal = RingCorruptedException.class;
+                        } else if ((frontier = scan(position - consumer >= 0 ? position : consumer, consumer)) == null) {
+                            refusal = RingCorruptedException.class;
+                            scanRefused = true;
                         } else {
                             for (long word : table) {
                                 if (word != 0 && holeProblem(word) != null) {
@@ -1024,6 +1220,7 @@ class HostilePeerFuzzTest {
                 }
             }
             RuntimeException thrown = null;
+            scanReads = 0;
             attaching = true;
             try {
                 VictimRing ring = new VictimRing(raw);
@@ -1049,14 +1246,21 @@ class HostilePeerFuzzTest {
                 check(peer.readHole(slot) == table[slot], "attach left hole slot " + slot + " at " + hex(peer.readHole(slot))
                         + ", not " + hex(table[slot]) + words);
             }
+            boolean scanned = refusal == null || frontier != null || positionFenced && positionsValid(position, consumer);
+            int walked = scanned ? scanWalk.size() : 0;
+            check(scanReads == walked || scanRefused && scanReads == walked + 1, "the recovery scan read " + scanReads
+                    + " headers; the layout rules walk " + walked + words);
             if (thrown != null) {
                 return false;
             }
-            check(victim.position() == position, "attached at " + victim.position() + ", the word says " + position);
-            publishedByVictim = position;
-            cursorTail = position;
+            check(victim.position() == frontier, "attached at " + victim.position() + ", the scan from "
+                    + (position - consumer >= 0 ? position : consumer) + " ends at " + frontier + words);
+            visible = frontier;
+            hint = position;
+            cursorTail = frontier;
             reservedEnd = reserved;
             acquiredC = consumer;
+            lateBefore = region ? reserved : frontier;
             List<int[]> copy = new ArrayList<>();
             for (long word : table) {
                 if (word != 0) {
@@ -1067,6 +1271,31 @@ class HostilePeerFuzzTest {
             return true;
         }
 
+        /**
+         * ScanForEnd by the layout rules, on the bytes the harness reads itself (the peer does not act
+         * inside an attach): from {@code from}, step over each valid record or padding to the end
+         * marker; null when a header on the way is neither, or a step (with the end marker's slot after
+         * it) passes the consumer position + capacity. {@link #scanWalk} gets the indices read.
+         */
+        private Long scan(long from, long consumer) {
+            scanWalk.clear();
+            long position = from;
+            while (true) {
+                int index = indexOf(position);
+                scanWalk.add(index);
+                check(scanWalk.size() <= capacity / 8 + 1, "the harness's own scan looped");
+                long header = raw.getLong(HEADER_LENGTH + index);
+                if (endMark(header)) {
+                    return position;
+                }
+                long size = committedSize(header, index);
+                if (size < 0 || position + size + RECORD_HEADER_LENGTH - consumer > capacity) {
+                    return null;
+                }
+                position += size;
+            }
+        }
+
         @Override
         void peerAction() {
             switch (data.consumeInt(0, 8)) {
@@ -1074,7 +1303,7 @@ class HostilePeerFuzzTest {
                 case 1 -> {
                     tainted = true;
                     long position = data.consumeBoolean() ? data.consumeLong()
-                            : fenced(epochIn(peer.readConsumerPosition()), publishedByVictim - data.consumeInt(-2, capacity / 8 + 2) * 8L
+                            : fenced(epochIn(peer.readConsumerPosition()), visible - data.consumeInt(-2, capacity / 8 + 2) * 8L
                                     + (data.consumeBoolean() ? data.consumeInt(1, 7) : 0));
                     peer.scribble(CONSUMER_POSITION_OFFSET, position);
                 }
@@ -1086,17 +1315,18 @@ class HostilePeerFuzzTest {
                     tainted = true;
                     peerWritesBytes();
                 }
-                case 4 -> {
-                    long before = peer.readProducerPosition();
-                    long word = scribbledOwnWord(publishedByVictim);
-                    tainted |= (word & WORD_POSITION) != (before & WORD_POSITION);
-                    peer.scribble(PRODUCER_POSITION_OFFSET, word);
-                }
+                case 4 -> peer.scribble(PRODUCER_POSITION_OFFSET, scribbledOwnWord(hint)); // a taker's epoch, or a scribble
                 case 5 -> peer.scribble(RESERVATION_OFFSET, scribbledOwnWord(reservedEnd));
                 case 6 -> peer.scribble(HOLE_TABLE_OFFSET + 8 * data.consumeInt(0, HOLE_SLOTS - 1), data.consumeBoolean() ? 0 : holeWord());
                 case 7 -> {
                     tainted = true;
-                    peerWritesHeader();
+                    if (data.consumeBoolean()) {
+                        peerWritesHeader();
+                    } else {
+                        // forged where the victim's next header goes (its end marker), or over its held header
+                        long at = held != null && data.consumeBoolean() ? held[0] : cursorTail;
+                        peer.scribble(HEADER_LENGTH + indexOf(at), forgedHeader());
+                    }
                 }
                 default -> takeover();
             }
@@ -1154,14 +1384,17 @@ class HostilePeerFuzzTest {
         private void startCall() {
             readRejected = false;
             readsThisCall = 0;
-            paddingsThisCall = 0;
+            stepsThisCall = 0;
             badHole = null;
             foreign = false;
             casFailed = false;
+            slotRefused = false;
             rereadPosition = false;
             rereadReservation = false;
-            callBase = victim.position();
-            cursorTail = callBase;
+            rereadDue = -1;
+            markerRereadDue = -1;
+            pendingPad = 0;
+            cursorTail = victim.position();
             beginCall();
         }
 
@@ -1171,6 +1404,10 @@ class HostilePeerFuzzTest {
             check(!readRejected, "the producer accepted an invalid consumer position");
             check(!foreign, "the producer read another holder's epoch in its words and carried on");
             check(!casFailed, "a CAS of the producer failed and it carried on");
+            check(!slotRefused, "the producer carried on over a slot at its frontier that holds neither the end marker"
+                    + " nor a late commit it may step over");
+            check(rereadDue < 0, "a padding CAS failed and the producer did not re-read the slot");
+            check(markerRereadDue < 0, "an end marker CAS failed and the producer did not re-read the slot");
             check(badHole == null, "the producer accepted an invalid " + badHole);
             check(!epochCheckDue, "ReadSlot was not followed by a read of the producer position word's epoch");
             check(victim.position() == cursorTail, "producer at " + victim.position() + ", its headers end at " + cursorTail);
@@ -1201,17 +1438,19 @@ class HostilePeerFuzzTest {
                 dead = true;
                 return;
             }
-            boolean corrupt = readRejected || badHole != null || paddingsThisCall > 2 * HOLE_SLOTS + 2
-                    || casFailed && rereadPosition && rereadReservation;
+            check(rereadDue < 0, "a padding CAS failed and the producer threw without re-reading the slot");
+            boolean stop = casFailed || slotRefused;
+            boolean corrupt = readRejected || badHole != null || stepsThisCall > 2 * HOLE_SLOTS + 2 && !holes.isEmpty()
+                    || stop && rereadPosition && rereadReservation;
             if (e instanceof RingCorruptedException && corrupt) {
                 check(victim.isPoisoned() && !victim.lostRole(), "threw without poisoning");
                 poison = e.getMessage();
                 dead = true;
                 return;
             }
-            if (e instanceof RingCorruptedException && casFailed) {
-                throw new AssertionError("after a failed CAS the producer threw RingCorruptedException without re-reading"
-                        + " its position and reservation words", e);
+            if (e instanceof RingCorruptedException && stop) {
+                throw new AssertionError("after a failed CAS or a refused slot the producer threw RingCorruptedException"
+                        + " without re-reading its position and reservation words", e);
             }
             if (e instanceof RingCorruptedException) {
                 throw new AssertionError("rejected a valid consumer position or hole table: " + e.getMessage(), e);
@@ -1270,14 +1509,21 @@ class HostilePeerFuzzTest {
             return pad;
         }
 
-        /** The room the next step of a claim of {@code size} bytes at {@code tail} needs (docs/layout.md, decision 0901). */
+        /**
+         * The room the next step of a claim of {@code size} bytes at {@code tail} needs (docs/layout.md,
+         * decision 0901): the record, a padding to the region end and the record, or a hole's padding
+         * alone; and 8 bytes for the end marker after it (layout version 3).
+         */
         private long needed(long tail, int size) {
             int toEnd = capacity - indexOf(tail);
+            long step;
             if (holes.isEmpty()) {
-                return size > toEnd ? toEnd + size : size;
+                step = size > toEnd ? toEnd + size : size;
+            } else {
+                int pad = paddingDue(indexOf(tail), size);
+                step = pad == 0 ? size : size > toEnd ? pad + size : pad;
             }
-            int pad = paddingDue(indexOf(tail), size);
-            return pad == 0 ? size : size > toEnd ? pad + size : pad;
+            return step + RECORD_HEADER_LENGTH;
         }
 
         /** Whether [index, index + size) shares an 8-byte unit with a hole of the victim's copy. */
@@ -1331,9 +1577,11 @@ class HostilePeerFuzzTest {
             int size = recordSize(length);
             int index = indexOf(position);
             check(slotIndex == index, "claimed at " + position + " without ReadSlot there");
-            check(position + size - (acquiredC + capacity) <= 0, "claimed unconsumed bytes");
-            check(position + size - reservedEnd <= 0, "claimed [" + position + ", " + (position + size)
-                    + ") beyond its reservation end " + reservedEnd);
+            check(endMark(slotSeen), "claimed at " + position + " where ReadSlot read " + hex(slotSeen) + ", not an end marker");
+            check(position + size + RECORD_HEADER_LENGTH - (acquiredC + capacity) <= 0,
+                    "claimed unconsumed bytes (the record and the end marker's slot after it)");
+            check(position + size + RECORD_HEADER_LENGTH - reservedEnd <= 0, "claimed [" + position + ", " + (position + size)
+                    + ") and the end marker's slot beyond its reservation end " + reservedEnd);
             check(index + size <= capacity, "claimed a record across the region end");
             check(!inHole(index, size), "claimed a record at " + position + " in a hole");
         }
@@ -1388,6 +1636,7 @@ class HostilePeerFuzzTest {
             }
             startCall();
             claimSize = 0;
+            committing = expected == null && how != 2;
             try {
                 switch (how) {
                     case 0 -> victim.commit();
@@ -1402,12 +1651,25 @@ class HostilePeerFuzzTest {
                     check(victim.position() == claimPosition, "abort moved the producer");
                 }
                 claimOpen = false;
+                slotIndex = -1;
                 if (how == 0) {
-                    check(publishedByVictim == victim.position(), "commit did not publish");
+                    checkAllVisible("commit");
+                } else if (how == 1) {
+                    check(held != null, "commitBatched left no batch held back");
                 }
             } catch (RuntimeException e) {
                 threw(e, expected);
+            } finally {
+                committing = false;
             }
+        }
+
+        /** After a publish: no header held back, every committed record visible, the consumer able to read up to the tail. */
+        private void checkAllVisible(String what) {
+            check(held == null, what + " left the batch's first header held back");
+            check(committed.isEmpty(), what + " left committed records invisible");
+            check(written.isEmpty(), what + " left headers the consumer cannot reach");
+            check(visible == victim.position(), what + " made visible up to " + visible + ", the producer is at " + victim.position());
         }
 
         private void publish() {
@@ -1418,7 +1680,7 @@ class HostilePeerFuzzTest {
                 victim.publish();
                 returned();
                 noExceptionExpected(expected);
-                check(publishedByVictim == victim.position(), "publish did not publish the producer position");
+                checkAllVisible("publish");
             } catch (RuntimeException e) {
                 threw(e, expected);
             }
@@ -1434,6 +1696,7 @@ class HostilePeerFuzzTest {
             if (expected == null) {
                 committed.addLast(new int[] {length, type}); // the publish inside offer walks it
                 offering = true;
+                committing = true;
                 claimLength = length;
                 claimType = type;
             }
@@ -1444,42 +1707,54 @@ class HostilePeerFuzzTest {
                 returned();
                 noExceptionExpected(expected);
                 if (offered) {
-                    check(publishedByVictim == victim.position(), "offer did not publish");
-                    check(committed.isEmpty(), "offer left records unpublished");
+                    checkAllVisible("offer");
                 } else {
                     committed.pollLast();
                     checkFull(length);
                 }
+                slotIndex = -1;
             } catch (RuntimeException e) {
                 threw(e, expected);
             } finally {
                 offering = false;
+                committing = false;
             }
         }
 
-        /** Where a write at data {@code index} lands, counting forward from the call's starting position. */
-        private long positionOf(int index) {
-            return callBase + ((index - indexOf(callBase)) & (capacity - 1));
-        }
-
-        private void checkWrite(String what, int index, int length) {
+        /**
+         * A write at data {@code index}, which the harness places at {@code position}: inside a call,
+         * inside the region, never below what the consumer can see ({@code header}: a header may land
+         * exactly there, which is how a record or padding becomes visible), nor beyond the consumer
+         * position the victim read + capacity, nor beyond the end of its reservation.
+         */
+        private void checkWrite(String what, int index, long position, int length, boolean header) {
             access();
             peerMayAct();
             check(inCall, what + " outside a call");
             checkDataRange(what, index, length);
-            long position = positionOf(index);
-            check(position - publishedByVictim >= 0, what + " at " + position + " rewrites published bytes (published "
-                    + publishedByVictim + ")");
+            check(header ? position - visible >= 0 : position - visible > 0, what + " at " + position
+                    + " rewrites bytes the consumer can see (visible up to " + visible + ")");
             check(position + length - (acquiredC + capacity) <= 0, what + " at " + position + " of " + length
                     + " bytes overwrites bytes the consumer has not released (consumer at " + acquiredC + ")");
             check(position + length - reservedEnd <= 0, what + " at " + position + " of " + length
                     + " bytes lies beyond its reservation end " + reservedEnd);
         }
 
-        /** A store to a fenced word or a header: never after the victim learned it lost or a CAS of it failed. */
+        /**
+         * A store to a fenced word, a header or an end marker: never after the victim learned it lost,
+         * a CAS of it failed or it read a slot it must refuse, and never between ReadSlot and its epoch check.
+         */
         private void checkStore(String what) {
-            check(!foreign && !casFailed, what + " after the producer " + (foreign ? "read another holder's epoch" : "had a CAS fail"));
+            check(!foreign && !casFailed && !slotRefused, what + " after the producer " + (foreign ? "read another holder's epoch"
+                    : casFailed ? "had a CAS fail" : "read a slot at its frontier it must refuse"));
             check(!epochCheckDue, what + " between ReadSlot and the epoch check");
+            check(rereadDue < 0 && markerRereadDue < 0, what + " after a failed CAS, before re-reading its slot");
+        }
+
+        /** A header CAS at {@code position} for {@code size} bytes: the end marker after them must be written already. */
+        private void checkMarkerBefore(String what, long position, long size) {
+            check(markers.contains(position + size), what + " at " + position + " before the end marker at "
+                    + (position + size) + ", where the consumer reads next");
         }
 
         private void checkPayloadWrite(int index, int length) {
@@ -1498,37 +1773,53 @@ class HostilePeerFuzzTest {
             check(position + length - reservedEnd <= 0, "payload write beyond the reservation end " + reservedEnd);
         }
 
-        /** The victim publishes: every byte up to the new position must be a record it committed, or padding. */
-        private void published(long position) {
-            check((position & 7) == 0, "misaligned producer position " + position);
-            check(position - publishedByVictim > 0, "producer position " + position + " does not move forward from "
-                    + publishedByVictim);
-            check(position - acquiredC <= capacity, "published more than the capacity ahead of the consumer");
-            long cursor = publishedByVictim;
-            while (cursor != position) {
-                Long header = written.remove(cursor);
-                check(header != null, "published bytes at " + cursor + " where the producer wrote no header");
-                int index = indexOf(cursor);
+        /**
+         * A header landed: the consumer's view moves over every header now reachable from
+         * {@link #visible} (the one just written, and those written behind a held header before),
+         * up to the first slot without one. The victim's records must come in the order committed.
+         */
+        private void advanceVisible() {
+            long[] entry;
+            while ((entry = written.remove(visible)) != null) {
+                long header = entry[0];
+                int index = indexOf(visible);
                 int length = headerLength(header);
                 int type = headerType(header);
                 long size;
-                if (type == PADDING_TYPE) {
+                if (entry[1] == 0) {
+                    size = committedSize(header, index);          // a late commit the victim stepped over
+                } else if (type == PADDING_TYPE) {
                     size = paddingSize(length);
-                    check(length >= 0 && index + size <= capacity, "published padding crosses the region end");
+                    check(length >= 0 && index + size <= capacity, "a visible padding crosses the region end");
                 } else {
                     int[] expected = committed.pollFirst();
                     check(expected != null && expected[0] == length && expected[1] == type,
-                            "published a record (" + length + ", " + type + ") that was not committed next");
-                    check(index + recordSize(length) <= capacity, "published record crosses the region end");
+                            "made visible a record (" + length + ", " + type + ") that was not committed next");
                     size = recordSize(length);
+                    check(index + size <= capacity, "a visible record crosses the region end");
                     inFlight.addLast(expected);
                 }
-                check(position - (cursor + size) >= 0, "a published record runs past the producer position");
-                cursor += size;
+                visible += size;
             }
-            check(committed.isEmpty(), "committed records left unpublished after a publish");
-            check(written.isEmpty(), "headers written beyond the published position");
-            publishedByVictim = position;
+        }
+
+        /**
+         * ReadSlot (or the re-read after a failed padding CAS) found {@code header}, not the end marker,
+         * at the victim's frontier: a valid record or padding the previous holder committed late, below
+         * the end of its reservation (a region's takeover only), is stepped over; anything else must
+         * stop the victim.
+         */
+        private void notTheEndMarker(long header, int index) {
+            long size = committedSize(header, index);
+            if (cursorTail - lateBefore < 0 && size >= 0) {
+                tainted = true;
+                written.put(cursorTail, new long[] {header, 0});
+                cursorTail += size;
+                stepsThisCall++;
+                advanceVisible();
+            } else {
+                slotRefused = true;
+            }
         }
 
         /** The producer's accessor, instrumented: the peer acts before each access; every access is checked. */
@@ -1548,7 +1839,7 @@ class HostilePeerFuzzTest {
                 long word = super.readConsumerPosition();
                 readsThisCall++;
                 long position = near(word, acquiredC);
-                if ((position & 7) == 0 && position - acquiredC >= 0 && publishedByVictim - position >= 0) {
+                if ((position & 7) == 0 && position - acquiredC >= 0 && visible - position >= 0) {
                     acquiredC = position;
                 } else {
                     readRejected = true;
@@ -1564,16 +1855,31 @@ class HostilePeerFuzzTest {
                 access();
                 peerMayAct();
                 check(inCall, "producer position word read outside a call");
+                boolean afterReadSlot = epochCheckDue;
                 if (epochCheckDue) {
                     epochCheckDue = false;                  // ReadSlot's check of our epoch
                 } else {
-                    check(casFailed && !rereadPosition && !foreign,
-                            "the producer re-read its own position word other than after ReadSlot or once after a failed CAS");
+                    check((casFailed || slotRefused) && !rereadPosition && !foreign, "the producer re-read its own position"
+                            + " word other than after ReadSlot or once after a failed CAS or a refused slot");
                     rereadPosition = true;
                 }
+                check(!afterReadSlot || !endSlotDue || endSlotRead, "the step ends a lap: the producer did not read the"
+                        + " lap's first slot (ReadEndSlot) before CheckEpoch");
                 long word = super.readProducerPosition();
                 if (epochIn(word) != epoch) {
                     foreign = true;
+                } else if (afterReadSlot) {
+                    if (endMark(slotSeen)) {
+                        pendingPad = stepPad;                    // 0: the claim opens at the slot
+                        if (stepPad == 0 && offering) {
+                            // an offer's own claim: it stays open if the offer's commit fails poisoned (the
+                            // ClaimedRecord then still takes writes inside it; a lost end closes it)
+                            claimOpen = true;
+                            claimPosition = cursorTail;
+                        }
+                    } else {
+                        notTheEndMarker(slotSeen, slotIndex);
+                    }
                 }
                 return word;
             }
@@ -1585,8 +1891,9 @@ class HostilePeerFuzzTest {
                 }
                 access();
                 peerMayAct();
-                check(inCall && casFailed && rereadPosition && !rereadReservation && !foreign,
-                        "the producer read the reservation word other than once after a failed CAS, its position word holding its epoch");
+                check(inCall && (casFailed || slotRefused) && rereadPosition && !rereadReservation && !foreign,
+                        "the producer read the reservation word other than once after a failed CAS or a refused slot, its"
+                                + " position word holding its epoch");
                 rereadReservation = true;
                 long word = super.readReservation();
                 if (epochIn(word) != epoch) {
@@ -1600,14 +1907,118 @@ class HostilePeerFuzzTest {
                 access();
                 peerMayAct();
                 check(inCall, "ReadSlot outside a call");
-                checkStore("ReadSlot");
                 checkDataRange("ReadSlot", index, RECORD_HEADER_LENGTH);
                 check(index % 8 == 0, "misaligned ReadSlot at " + index);
+                if (markerRereadDue >= 0) {
+                    // the re-read after a failed end marker CAS at a lap's first slot: an end marker there is enough
+                    check(index == markerRereadDue && !foreign, "the re-read after a failed end marker CAS at "
+                            + markerRereadDue + " read index " + index);
+                    markerRereadDue = -1;
+                    long value = super.readSlot(index);
+                    if (endMark(value)) {
+                        markerPlaced(markerRereadPosition);
+                    } else {
+                        casFailed = true;
+                    }
+                    return value;
+                }
+                if (epochCheckDue && endSlotDue && !endSlotRead) {
+                    // ReadEndSlot: the lap's first slot, where this step's end marker goes, before CheckEpoch
+                    check(index == 0, "ReadEndSlot at index " + index + ", not the lap's first slot");
+                    endSlotSeen = super.readSlot(index);
+                    endSlotRead = true;
+                    return endSlotSeen;
+                }
                 check(index == indexOf(cursorTail), "ReadSlot at index " + index + ", the tail is at " + cursorTail);
+                if (rereadDue >= 0) {
+                    // the re-read after a failed padding CAS: a late commit that won the slot is stepped over
+                    check(index == rereadDue && !foreign && !slotRefused, "the re-read after a failed padding CAS at "
+                            + rereadDue + " read index " + index);
+                    rereadDue = -1;
+                    long value = super.readSlot(index);
+                    casFailed = false;
+                    notTheEndMarker(value, index);
+                    casFailed = slotRefused;
+                    return value;
+                }
+                checkStore("ReadSlot");
                 slotSeen = super.readSlot(index);
                 slotIndex = index;
+                pendingPad = 0;
+                stepPad = paddingDue(index, claimSize);
+                endSlotDue = indexOf(cursorTail + (stepPad == 0 ? claimSize : stepPad)) == 0;
+                endSlotRead = false;
                 epochCheckDue = true;
                 return slotSeen;
+            }
+
+            @Override
+            long scanForEnd(int index) {
+                check(attaching, "scanForEnd outside the attach");
+                checkDataRange("scanForEnd", index, RECORD_HEADER_LENGTH);
+                // the walk, header by header; a refused walk may read its last header once more (for the message)
+                boolean again = scanRefused && scanReads == scanWalk.size() && index == scanWalk.get(scanWalk.size() - 1);
+                check(again || scanReads < scanWalk.size() && index == scanWalk.get(scanReads), "the recovery scan read index "
+                        + index + " as its read " + scanReads + "; the layout rules walk " + scanWalk);
+                scanReads++;
+                return super.scanForEnd(index);
+            }
+
+            @Override
+            void writeEndMarker(int index, long value) {
+                long position = markerPosition(index, value);
+                check(index != 0, "a plain end marker store at a lap's first slot (there it must be a CAS: a late store"
+                        + " would cut a taker's chain)");
+                super.writeEndMarker(index, value);
+                markerPlaced(position);
+            }
+
+            @Override
+            boolean casEndMarker(int index, long expected, long value) {
+                long position = markerPosition(index, value);
+                check(index == 0, "an end marker CAS away from a lap's first slot, at " + index);
+                check(endSlotRead && expected == endSlotSeen, "the end marker CAS expects " + hex(expected)
+                        + ", not the word ReadEndSlot read at the lap's first slot, " + hex(endSlotSeen));
+                long current = raw.getLong(HEADER_LENGTH + index);
+                boolean done = super.casEndMarker(index, expected, value);
+                check(done == (current == expected), "the CAS answered " + done + " with the word at " + hex(current));
+                if (done) {
+                    markerPlaced(position);
+                } else {
+                    markerRereadDue = index;                 // another end marker there is enough; anything else: stop
+                    markerRereadPosition = position;
+                }
+                return done;
+            }
+
+            /** Where an end marker store lands, checked: after the padding or the record in progress, with our epoch. */
+            private long markerPosition(int index, long value) {
+                long position = cursorTail + ((index - indexOf(cursorTail)) & (capacity - 1));
+                checkWrite("end marker", index, position, RECORD_HEADER_LENGTH, false);
+                checkStore("end marker");
+                check(value == endMarkOf(epoch), "the end marker " + hex(value) + " does not carry the writer's epoch " + epoch);
+                long expected;
+                if (pendingPad > 0) {
+                    expected = cursorTail + pendingPad;             // after the padding: the record's slot
+                } else {
+                    check(committing && (claimOpen || offering) && slotIndex == indexOf(cursorTail),
+                            "an end marker outside a padding and a commit");
+                    expected = cursorTail + recordSize(claimLength); // after the record
+                }
+                check(position == expected, "end marker at " + position + ", the next record goes at " + expected);
+                return position;
+            }
+
+            /** An end marker is in place at {@code position} (ours, or one found there after our CAS failed). */
+            private void markerPlaced(long position) {
+                markers.add(position);
+                if (pendingPad == 0 && held == null) {
+                    // the batch's first record: its header is held back (its slot keeps the end marker)
+                    held = new long[] {cursorTail, claimLength, claimType, slotSeen};
+                    cursorTail += recordSize(claimLength);
+                    slotIndex = -1;
+                    claimOpen = false;
+                }
             }
 
             @Override
@@ -1694,20 +2105,19 @@ class HostilePeerFuzzTest {
                 access();
                 peerMayAct();
                 check(inCall, "producer position published outside a call");
-                checkStore("publish");
-                check(expected == fenced(epoch, publishedByVictim), "the publish CAS expects " + hex(expected)
-                        + ", not the word it last published, " + hex(fenced(epoch, publishedByVictim)));
-                check(epochIn(value) == epoch, "the producer published " + hex(value) + " without its epoch " + epoch);
-                long position = near(value, publishedByVictim);
+                checkStore("hint CAS");
+                check(expected == fenced(epoch, hint), "the hint CAS expects " + hex(expected)
+                        + ", not the word it last stored, " + hex(fenced(epoch, hint)));
+                check(epochIn(value) == epoch, "the producer stored the hint " + hex(value) + " without its epoch " + epoch);
+                long position = near(value, hint);
+                check(position == visible, "the hint " + position + " is not the frontier the consumer can see, " + visible);
+                check(position - hint > 0, "the hint " + position + " does not move forward from " + hint);
                 long current = raw.getLong(PRODUCER_POSITION_OFFSET);
-                if (current == expected) {
-                    published(position);
-                } else {
-                    check(position - publishedByVictim > 0 && (position & 7) == 0, "a bad publish " + position);
-                }
                 boolean done = super.publishProducerPosition(expected, value);
                 check(done == (current == expected), "the CAS answered " + done + " with the word at " + hex(current));
-                if (!done) {
+                if (done) {
+                    hint = position;
+                } else {
                     casFailed = true;
                 }
                 return done;
@@ -1720,50 +2130,82 @@ class HostilePeerFuzzTest {
 
             @Override
             boolean writePadding(int index, long expected, int length) {
-                checkWrite("padding header", index, RECORD_HEADER_LENGTH);
+                long position = cursorTail + ((index - indexOf(cursorTail)) & (capacity - 1));
+                checkWrite("padding header", index, position, RECORD_HEADER_LENGTH, true);
                 checkStore("padding CAS");
-                long position = positionOf(index);
                 check(position == cursorTail, "padding at " + position + ", the tail is at " + cursorTail);
-                check(index == slotIndex && expected == slotSeen, "the padding CAS at " + index + " expects " + hex(expected)
-                        + ", not what ReadSlot read there");
-                int pad = paddingDue(index, claimSize);
-                check(pad > 0 && length == pad - RECORD_HEADER_LENGTH, "a padding of length " + length + " at index " + index
-                        + " for a record of " + claimSize + " bytes; the layout asks for " + (pad - RECORD_HEADER_LENGTH)
-                        + " (holes " + holes.size() + ")");
-                check(position + pad - reservedEnd <= 0, "a padding up to " + (position + pad) + " beyond the reservation end " + reservedEnd);
-                check(position + pad - (acquiredC + capacity) <= 0, "a padding over bytes the consumer has not released");
+                check(index == slotIndex && expected == slotSeen && endMark(expected), "the padding CAS at " + index
+                        + " expects " + hex(expected) + ", not the end marker ReadSlot read there");
+                int pad = pendingPad;
+                check(pad > 0 && pad == paddingDue(index, claimSize) && length == pad - RECORD_HEADER_LENGTH, "a padding of length "
+                        + length + " at index " + index + " for a record of " + claimSize + " bytes; the layout asks for "
+                        + (paddingDue(index, claimSize) - RECORD_HEADER_LENGTH) + " (holes " + holes.size() + ")");
+                checkMarkerBefore("a padding header", position, pad);
+                check(position + pad + RECORD_HEADER_LENGTH - reservedEnd <= 0, "a padding up to " + (position + pad)
+                        + " and the end marker's slot after it beyond the reservation end " + reservedEnd);
+                check(position + pad + RECORD_HEADER_LENGTH - (acquiredC + capacity) <= 0,
+                        "a padding (and the end marker after it) over bytes the consumer has not released");
                 long current = raw.getLong(HEADER_LENGTH + index);
                 boolean done = super.writePadding(index, expected, length);
                 check(done == (current == expected), "the CAS answered " + done + " with the word at " + hex(current));
                 slotIndex = -1;
+                pendingPad = 0;
                 if (done) {
-                    written.put(position, packHeader(length, PADDING_TYPE));
+                    written.put(position, new long[] {packHeader(length, PADDING_TYPE), 1});
                     cursorTail += pad;
-                    paddingsThisCall++;
+                    stepsThisCall++;
+                    advanceVisible();
                 } else {
                     casFailed = true;
+                    rereadDue = index;              // a late commit of the previous holder may have won the slot
                 }
                 return done;
             }
 
             @Override
             boolean writeRecordHeader(int index, long expected, int length, int type) {
-                checkWrite("record header", index, RECORD_HEADER_LENGTH);
+                if (held != null && index == indexOf(held[0])) {
+                    // Publish: the batch's first header, held back since its commit, from the end marker
+                    long position = held[0];
+                    checkWrite("held header (publish)", index, position, RECORD_HEADER_LENGTH, true);
+                    checkStore("held header CAS");
+                    check(position == visible, "the held header at " + position + " is not where the consumer stops, " + visible);
+                    check(expected == held[3], "the held header's CAS expects " + hex(expected) + ", not the end marker"
+                            + " ReadSlot read at its claim, " + hex(held[3]));
+                    check(length == held[1] && type == held[2], "held header (" + length + ", " + type + "), the record"
+                            + " committed first is (" + held[1] + ", " + held[2] + ")");
+                    checkMarkerBefore("the held header", position, recordSize(length));
+                    long current = raw.getLong(HEADER_LENGTH + index);
+                    boolean done = super.writeRecordHeader(index, expected, length, type);
+                    check(done == (current == expected), "the CAS answered " + done + " with the word at " + hex(current));
+                    if (done) {
+                        written.put(position, new long[] {packHeader(length, type), 1});
+                        held = null;
+                        advanceVisible();
+                    } else {
+                        casFailed = true;
+                    }
+                    return done;
+                }
+                long position = cursorTail + ((index - indexOf(cursorTail)) & (capacity - 1));
+                checkWrite("record header", index, position, RECORD_HEADER_LENGTH, true);
                 checkStore("record header CAS");
-                long position = positionOf(index);
-                check(claimOpen || offering, "a record header without an open claim");
+                check(committing && (claimOpen || offering), "a record header without an open claim being committed");
+                check(held != null, "the first record of a batch was made visible before publish (its header is held back)");
                 check(position == cursorTail && length == claimLength && type == claimType, "record header (" + length + ", "
                         + type + ") at " + position + ", the claim is (" + claimLength + ", " + claimType + ") at " + cursorTail);
-                check(index == slotIndex && expected == slotSeen, "the header CAS at " + index + " expects " + hex(expected)
-                        + ", not what ReadSlot read at the claim");
+                check(index == slotIndex && expected == slotSeen && endMark(expected), "the header CAS at " + index
+                        + " expects " + hex(expected) + ", not the end marker ReadSlot read at the claim");
+                checkMarkerBefore("a record header", position, recordSize(length));
                 long current = raw.getLong(HEADER_LENGTH + index);
                 boolean done = super.writeRecordHeader(index, expected, length, type);
                 check(done == (current == expected), "the CAS answered " + done + " with the word at " + hex(current));
                 if (done) {
-                    written.put(position, packHeader(length, type));
+                    written.put(position, new long[] {packHeader(length, type), 1});
                     cursorTail += recordSize(length);
                     slotIndex = -1;
                     claimOpen = false; // the victim closes its claim right after
+                    advanceVisible();
                 } else {
                     casFailed = true;
                 }

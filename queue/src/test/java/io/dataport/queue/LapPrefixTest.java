@@ -83,12 +83,15 @@ class LapPrefixTest {
     }
 
     @Test
-    void aProducerPositionInsideThePrefixPoisonsTheConsumer() {
+    void aRecoveryHintInsideThePrefixIsSkippedByTheScan() {
         RingConfig config = new RingConfig(1024, RingLayout.maxRecordLengthFor(1024, 256), 256);
         TestRing ring = new TestRing(config, null);
+        ring.producer.close();
         ring.shared.scribble(RingLayout.PRODUCER_POSITION_OFFSET, 128);   // inside the first lap's prefix
-        RingCorruptedException e = assertThrows(RingCorruptedException.class, () -> ring.consumer.poll(r -> fail(), 10));
-        assertTrue(e.getMessage().contains("lies inside the lap prefix"), e.getMessage());
+        RingProducer restarted = new RingProducer(ring.shared, ring.config, null);
+        assertEquals(256, restarted.position(), "the scan starts past the prefix, at the end marker");
+        assertTrue(restarted.offer(new byte[8]));
+        assertEquals(1, ring.consumer.poll(r -> assertEquals(8, r.length()), 10));
     }
 
     @Test
@@ -106,15 +109,16 @@ class LapPrefixTest {
     void aBlockedClaimAtALapEndWaitsForRoomForThePrefixAndTheRecord() {
         RingConfig config = new RingConfig(1024, RingLayout.maxRecordLengthFor(1024, 256), 256);
         TestRing ring = new TestRing(config, null);
-        for (int i = 0; i < 3; i++) {
-            assertTrue(ring.producer.offer(new byte[248]));     // [256, 512), [512, 768), [768, 1024): an exact fit
+        for (int i = 0; i < 2; i++) {
+            assertTrue(ring.producer.offer(new byte[248]));     // [256, 512), [512, 768)
         }
-        assertEquals(1024, ring.producer.position());
+        assertEquals(768, ring.producer.position());
         java.util.List<Boolean> rechecks = new java.util.ArrayList<>();
         WaitStrategy makeRoomOnce = new WaitStrategy(null) {
             @Override
             void idle(RingEnd end, long deadlineNanos) {
-                rechecks.add(end.hasWork());                      // no room: [1280, 1536) needs the consumer at 512
+                rechecks.add(end.hasWork());                      // no room: [768, 1024) is an exact fit, but its
+                                                                  // end marker goes after the next lap's prefix, at 1280
                 assertEquals(1, ring.consumer.poll(r -> { }, 1));
                 rechecks.add(end.hasWork());                      // room now
             }
@@ -123,7 +127,8 @@ class LapPrefixTest {
         assertNotNull(claim);
         assertEquals(java.util.List.of(false, true), rechecks);
         ring.producer.commit();
-        assertEquals(1024 + 256 + 256, ring.producer.position(), "after the next lap's prefix");
+        assertEquals(1024, ring.producer.position(), "an exact fit to the lap end");
+        assertEquals(3, ring.drain().size() + 1, "both records after the first one polled");
     }
 
     /** The same for a claim that needs a padding to the end, the next lap's prefix and the record. */

@@ -12,14 +12,25 @@ import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.util.Arrays;
 
 /**
  * Fuzzing of opening a ring file (docs/model-tests.md): the fuzzer writes the file (every header
  * field, the positions, garbage anywhere in the header page and the data region, and the file
  * length). {@link RingFile#open} must return a ring whose sizes obey the layout rules and match the
  * file's length, or throw {@link RingFileException}; {@link RingFile#openOrCreate} must also refuse
- * a ring of other sizes or another tag. A ring that opens must then attach and work, or refuse with
- * {@link RingCorruptedException} (positions are the peer's). Nothing else may escape.
+ * a ring of other sizes or another tag. Only a file of this library's layout version
+ * ({@link RingLayout#LAYOUT_VERSION}) is valid: an older one (version 2: the consumer trusted the
+ * producer position) is refused, and the refusal says which version it found.
+ *
+ * <p>A ring that opens must then attach and work, or refuse with {@link RingCorruptedException}
+ * (positions and records are the peer's: the producer's recovery scan walks the headers from the
+ * later of the two positions to the end marker, and poisons itself on garbage), or with
+ * {@link RegionException} exactly when a fenced word carries a newer epoch than the attaching end's.
+ * When the scan started at the consumer position, the record offered must be delivered; when it
+ * started at a producer position ahead of it, the consumer walks the file's own bytes in between
+ * and may stop at an end marker there (a hostile file stalls the ring, it never breaks it).
+ * Nothing else may escape.
  *
  * <p>Files go to a fresh directory in /dev/shm (else under {@code java.io.tmpdir}), removed at exit.
  */
@@ -63,6 +74,9 @@ class RingFileFuzzTest {
         } catch (RingFileException refused) {
             check(refused.getMessage() != null && refused.getMessage().contains(path.toString()),
                     "a refusal must name the file: " + refused.getMessage());
+            check(!olderVersion(header, fileLength) || refused.getMessage().contains("layout version " + (LAYOUT_VERSION - 1)
+                            + ", but this library reads version " + LAYOUT_VERSION),
+                    "an older layout version must be refused as such: " + refused.getMessage());
             check(valid == null || viaOpenOrCreate && !(valid.equals(wanted) && tag(header) == wantedTag),
                     "refused a valid ring file: " + refused.getMessage());
             return;
@@ -77,7 +91,7 @@ class RingFileFuzzTest {
             if (viaOpenOrCreate) {
                 check(config.equals(wanted) && file.tag() == wantedTag, "openOrCreate accepted another ring");
             }
-            use(file, data);
+            use(file, header, data);
         }
     }
 
@@ -92,9 +106,17 @@ class RingFileFuzzTest {
         }
         long capacity = header.getLong(CAPACITY_OFFSET);
         int max = header.getInt(MAX_RECORD_LENGTH_OFFSET);
+        int lapPrefix = header.getInt(LAP_PREFIX_OFFSET);
         boolean sizes = capacity >= MIN_CAPACITY && capacity <= MAX_CAPACITY && Long.bitCount(capacity) == 1
-                && max >= 0 && max <= capacity / 2 - RECORD_HEADER_LENGTH;
-        return sizes && fileLength == HEADER_LENGTH + capacity ? new RingConfig((int) capacity, max) : null;
+                && lapPrefix >= 0 && lapPrefix <= capacity / 4 && lapPrefix % RECORD_ALIGNMENT == 0
+                && max >= 0 && max <= (capacity - lapPrefix) / 2 - RECORD_HEADER_LENGTH;
+        return sizes && fileLength == HEADER_LENGTH + capacity ? new RingConfig((int) capacity, max, lapPrefix) : null;
+    }
+
+    /** Whether the header is a ring file of an older layout version (valid magic): refused, naming both versions. */
+    private static boolean olderVersion(ByteBuffer header, long fileLength) {
+        return fileLength >= HEADER_LENGTH && fileLength <= HEADER_LENGTH + (long) MAX_CAPACITY // checked before
+                && header.getLong(MAGIC_OFFSET) == MAGIC && header.getInt(VERSION_OFFSET) == LAYOUT_VERSION - 1;
     }
 
     private static long tag(ByteBuffer header) {
@@ -106,7 +128,7 @@ class RingFileFuzzTest {
         int capacityLog = data.consumeInt(0, 40);
         long capacity = data.consumeBoolean() ? 1L << Math.min(capacityLog, 62) : data.consumeLong();
         header.putLong(MAGIC_OFFSET, pick(data, MAGIC, 0));
-        header.putInt(VERSION_OFFSET, (int) pick(data, LAYOUT_VERSION, 2));
+        header.putInt(VERSION_OFFSET, (int) pick(data, LAYOUT_VERSION, LAYOUT_VERSION - 1)); // the other: the layout before
         header.putInt(HEADER_LENGTH_OFFSET, (int) pick(data, HEADER_LENGTH, 0));
         header.putLong(CAPACITY_OFFSET, capacity);
         long usualMax = capacity >= MIN_CAPACITY && capacity <= MAX_CAPACITY ? maxRecordLengthFor((int) capacity) : 0;
@@ -131,6 +153,19 @@ class RingFileFuzzTest {
         }
         length = Math.max(0, length);
         byte[] dataBytes = data.consumeBytes(256);
+        if (!data.consumeBoolean() && sizable >= MIN_CAPACITY && Long.bitCount(sizable) == 1) {
+            // as a creator or the last producer leaves it: the end marker where the next record goes,
+            // at the later of the two positions (the fuzzer's own bytes elsewhere); else no end marker
+            long from = scanStart(header);
+            int index = (int) (from & (sizable - 1)) & -RECORD_ALIGNMENT;
+            if (index + RECORD_HEADER_LENGTH <= dataBytes.length) {
+                ByteBuffer.wrap(dataBytes).order(ByteOrder.LITTLE_ENDIAN).putLong(index, END_MARKER);
+            } else {
+                byte[] longer = Arrays.copyOf(dataBytes, index + RECORD_HEADER_LENGTH);
+                ByteBuffer.wrap(longer).order(ByteOrder.LITTLE_ENDIAN).putLong(index, END_MARKER);
+                dataBytes = longer;
+            }
+        }
         try (FileChannel channel = FileChannel.open(path, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
             channel.write(header.duplicate().limit((int) Math.min(HEADER_LENGTH, length)), 0);
             if (length > HEADER_LENGTH) {
@@ -152,21 +187,60 @@ class RingFileFuzzTest {
         };
     }
 
-    /** A ring that opened must attach and work, or refuse the peer's positions with RingCorruptedException. */
-    private static void use(RingFile file, FuzzedDataProvider data) {
+    /** The producer position in the file (the recovery hint), as the library reads it: the low 48 bits. */
+    private static long hint(ByteBuffer header) {
+        return header.getLong(PRODUCER_POSITION_OFFSET) & POSITION_MASK;
+    }
+
+    /** The consumer position nearest to the hint (positions are compared modulo 2^48). */
+    private static long consumerNearHint(ByteBuffer header) {
+        return positionNear(header.getLong(CONSUMER_POSITION_OFFSET), hint(header));
+    }
+
+    /** Where a producer's recovery scan starts: the later of the hint and the consumer position. */
+    private static long scanStart(ByteBuffer header) {
+        long hint = hint(header);
+        long consumer = consumerNearHint(header);
+        return hint - consumer >= 0 ? hint : consumer;
+    }
+
+    /** The epoch an attach of a ring file's end takes: one more than its lease word's (16 bits in fenced words). */
+    private static int attachEpoch(ByteBuffer header, int leaseOffset) {
+        return (int) ((header.getLong(leaseOffset) >>> 32) + 1) & EPOCH_MASK;
+    }
+
+    /**
+     * A ring that opened must attach and work, or refuse the peer's positions or records with
+     * RingCorruptedException, or a fenced word of a newer epoch with RegionException.
+     */
+    private static void use(RingFile file, ByteBuffer header, FuzzedDataProvider data) {
+        int producerEpoch = attachEpoch(header, PRODUCER_LEASE_OFFSET);
+        boolean producerFenced = isNewerEpoch(wordEpoch(header.getLong(RESERVATION_OFFSET)), producerEpoch)
+                || isNewerEpoch(wordEpoch(header.getLong(PRODUCER_POSITION_OFFSET)), producerEpoch);
         RingProducer producer;
         try {
             producer = file.attachProducer();
-        } catch (RingCorruptedException badPositions) {
+        } catch (RingCorruptedException badPositionsOrRecords) {
+            check(!producerFenced, "attach met a newer epoch in a fenced word and threw " + badPositionsOrRecords);
+            return;
+        } catch (RegionException newerEpoch) {
+            check(producerFenced, "attach lost its role to words of no newer epoch: " + newerEpoch.getMessage());
             return;
         }
+        check(!producerFenced, "the producer attached over a fenced word of a newer epoch");
         try (producer) {
+            int consumerEpoch = attachEpoch(header, CONSUMER_LEASE_OFFSET);
+            boolean consumerFenced = isNewerEpoch(wordEpoch(header.getLong(CONSUMER_POSITION_OFFSET)), consumerEpoch);
             RingConsumer consumer;
             try {
                 consumer = file.attachConsumer();
-            } catch (RingCorruptedException badPositions) {
-                throw new AssertionError("the consumer refused positions the producer accepted", badPositions);
+            } catch (RingCorruptedException badPosition) {
+                throw new AssertionError("the consumer refused a position the producer accepted", badPosition);
+            } catch (RegionException newerEpoch) {
+                check(consumerFenced, "the consumer lost its role to a word of no newer epoch: " + newerEpoch.getMessage());
+                return;
             }
+            check(!consumerFenced, "the consumer attached over a position word of a newer epoch");
             try (consumer) {
                 int max = file.config().maxRecordLength();
                 byte[] payload = data.consumeBytes(Math.min(max, 64));
@@ -178,7 +252,11 @@ class RingFileFuzzTest {
                         check(view.length() <= max && view.type() >= 0, "bad record delivered");
                     }, 1 + file.config().capacity() / 8);
                 }
-                check(!offered || seen[0] >= 1, "a record offered to a freshly opened ring was not delivered");
+                // the scan started at the consumer position: the consumer walks the very headers it
+                // walked, to the record offered (or to garbage it refuses)
+                boolean scannedFromConsumer = consumerNearHint(header) - hint(header) >= 0;
+                check(!offered || seen[0] >= 1 || !scannedFromConsumer,
+                        "a record offered to a freshly opened ring was not delivered");
             } catch (RingCorruptedException garbageRecords) {
                 // the data region held the fuzzer's bytes between the positions: the peer's lie, refused
                 check(consumer.isPoisoned() || producer.isPoisoned(), "threw without poisoning");

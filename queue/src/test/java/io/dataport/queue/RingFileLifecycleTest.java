@@ -51,11 +51,11 @@ class RingFileLifecycleTest {
     void aRefusedAttachReleasesTheRole() throws IOException {
         Path path = dir.resolve("a.ring");
         RingFile.create(path, CONFIG).close();
-        patchLong(path, RingLayout.PRODUCER_POSITION_OFFSET, 12); // misaligned: both attaches refuse it
+        patchLong(path, RingLayout.CONSUMER_POSITION_OFFSET, 12); // misaligned: both attaches refuse it
         try (RingFile ring = RingFile.open(path)) {
             assertThrows(RingCorruptedException.class, ring::attachConsumer);
             assertThrows(RingCorruptedException.class, ring::attachProducer);
-            patchLong(path, RingLayout.PRODUCER_POSITION_OFFSET, 0);
+            patchLong(path, RingLayout.CONSUMER_POSITION_OFFSET, 0);
             ring.attachConsumer().close(); // the refused attaches left no role locked
             ring.attachProducer().close();
         }

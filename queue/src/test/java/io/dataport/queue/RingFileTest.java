@@ -106,7 +106,8 @@ class RingFileTest {
     void wrongLayoutVersionIsRefused() throws IOException {
         Path path = validFile();
         patchInt(path, RingLayout.VERSION_OFFSET, 1);
-        assertRefused(() -> RingFile.open(path), path, "layout version 1, but this library reads version 2");
+        assertRefused(() -> RingFile.open(path), path,
+                "layout version 1, but this library reads version " + RingLayout.LAYOUT_VERSION);
     }
 
     @Test

@@ -26,10 +26,21 @@ import org.junit.jupiter.api.Test;
  *       in one thread and the consumer's in another (Lincheck non-parallel groups), and the results
  *       must be explainable by some order of the same operations on the model (linearizability).
  *       Stress mode runs them on real threads; model checking explores interleavings at every
- *       shared-memory access, each {@link SharedRing} method being one atomic step.</li>
+ *       shared-memory access, each {@link SharedRing} method being one atomic step. Their model is
+ *       {@link RingModel.NoLonePadding}: a claim that would write a padding while no batch is held
+ *       (visible on its own: not linearizable against whole operations, see {@link RingModel}) is
+ *       refused by the test before it reaches the ring; paddings behind a held batch are written.</li>
  *   <li>{@link #longSequentialWalkMatchesModel}: a plain random walk of 200,000 operations, for deep
- *       states (many laps, positions past the 64-bit overflow) that short scenarios never reach.</li>
+ *       states (many laps, positions past the 64-bit overflow) that short scenarios never reach;
+ *       {@link #longSequentialWalkWithALapPrefixMatchesModel}, the same on a ring whose laps start
+ *       with a prefix that holds no record (a region's ring).</li>
  * </ul>
+ *
+ * The ring is layout version 3 ("commit in the record"): the model counts the end marker's 8 bytes
+ * after every step and the lap prefixes a step passes ({@code RingProducer.stepBytes}), holds a
+ * batch's first record back until publish, and lets every poll read up to the end marker. Each
+ * ring under test starts at {@link RingModel#START}, as a ring that ran there would be: both
+ * positions there and the end marker in the slot at {@link RingModel#START_OFFSET}.
  *
  * Lengths come from {@link UniformInt} (uniform over [0, max]): Lincheck's default integer
  * generator starts mid-range and widens slowly, and misses wrap bugs.
@@ -69,7 +80,7 @@ public class RingLincheckTest {
                 .actorsAfter(2)
                 .iterations(STRESS_ITERATIONS)
                 .invocationsPerIteration(STRESS_INVOCATIONS)
-                .sequentialSpecification(RingModel.class)
+                .sequentialSpecification(RingModel.NoLonePadding.class)
                 .check(ConcurrentOps.class);
     }
 
@@ -82,7 +93,7 @@ public class RingLincheckTest {
                 .actorsAfter(2)
                 .iterations(MODEL_CHECKING_ITERATIONS)
                 .invocationsPerIteration(MODEL_CHECKING_INVOCATIONS)
-                .sequentialSpecification(RingModel.class)
+                .sequentialSpecification(RingModel.NoLonePadding.class)
                 // byteBufferViewVarHandle accesses crash the model checker: each accessor method is one atomic step
                 .addGuarantee(forClasses(SharedRing.class.getName()).allMethods().treatAsAtomic())
                 // test-side loops over local arrays are not spin loops
@@ -93,13 +104,24 @@ public class RingLincheckTest {
     @Test
     void longSequentialWalkMatchesModel() {
         long seed = Seeds.seed("RingLincheckTest.longSequentialWalkMatchesModel", 4);
+        walk(seed, new SequentialOps(), new RingModel());
+    }
+
+    /** The same walk on a ring whose laps start with 16 bytes that hold no record (both ends skip them). */
+    @Test
+    void longSequentialWalkWithALapPrefixMatchesModel() {
+        long seed = Seeds.seed("RingLincheckTest.longSequentialWalkWithALapPrefixMatchesModel", 5);
+        int prefix = 16;
+        walk(seed, new SequentialOps(new RingConfig(RingModel.CAPACITY,
+                RingLayout.maxRecordLengthFor(RingModel.CAPACITY, prefix), prefix)), new RingModel(RingModel.CAPACITY, prefix));
+    }
+
+    private static void walk(long seed, SequentialOps ring, RingModel model) {
         SplittableRandom random = new SplittableRandom(seed);
-        SequentialOps ring = new SequentialOps();
-        RingModel model = new RingModel();
         StringBuilder history = new StringBuilder();
         int fulls = 0;
         for (int step = 0; step < 200_000; step++) {
-            int length = random.nextInt(RingModel.MAX_LENGTH + 1);
+            int length = random.nextInt(model.maxLength() + 1);
             int op = random.nextInt(10);
             Object expected;
             Object actual;
@@ -152,10 +174,8 @@ public class RingLincheckTest {
      * The operations of the concurrent scenarios, on a real ring in process memory. Producer
      * operations share the group "producer" (one thread), consumer operations "consumer" (the other).
      *
-     * <p>There is no separate publish here: every publish then ends just after a record, so a poll of
-     * one record is linearizable. (A padding published on its own makes a poll that skips it return
-     * 0 even when a record was published after its refresh: correct by design, see the model's
-     * class comment, but not expressible in a deterministic sequential model.)
+     * <p>There is no separate publish here: a commit publishes, and a batched commit waits for the
+     * next commit; {@code publish()} on its own runs in the sequential scenarios.
      */
     @Param(name = "length", gen = UniformInt.class, conf = "0:" + RingModel.MAX_LENGTH)
     @Param(name = "shape", gen = UniformInt.class, conf = "0:2")
@@ -164,47 +184,94 @@ public class RingLincheckTest {
         final SharedRing shared;
         final RingProducer producer;
         final RingConsumer consumer;
+        private final int capacity;
+        private final int maxLength;
+        /** Whether claims that would write a padding while no batch is held are refused (the concurrent scenarios). */
+        private final boolean noLonePadding;
+        /** Whether a batched record waits for the next publish (the producer holds its header back). */
+        boolean held;
         private long nextSeq;
-        private final ByteBuffer copy = ByteBuffer.allocate(RingModel.MAX_LENGTH);
+        private final ByteBuffer copy;
         /** Not a capturing lambda: the model checker cannot follow a lambda's captured fields. */
         private final Collector collector = new Collector();
 
         public ConcurrentOps() {
-            RingConfig config = RingConfig.of(RingModel.CAPACITY);
-            if (config.maxRecordLength() != RingModel.MAX_LENGTH) {
+            this(RingConfig.of(RingModel.CAPACITY), true);
+            if (maxLength != RingModel.MAX_LENGTH) {
                 throw new AssertionError("the model's max length must be the largest the capacity allows");
             }
+        }
+
+        /**
+         * A ring of {@code config}, started at {@link RingModel#START} as a ring that ran there would
+         * be: both positions at START, the end marker at START's slot (the creator's, at the first
+         * record slot, cleared). Without the marker, the producer's recovery scan would read the
+         * zeros from START on as empty records.
+         */
+        ConcurrentOps(RingConfig config, boolean noLonePadding) {
+            if (noLonePadding && config.lapPrefix() != 0) {
+                throw new AssertionError("the concurrent scenarios' ring has no lap prefix");
+            }
+            this.noLonePadding = noLonePadding;
+            if (config.maxRecordLength() != RingLayout.maxRecordLengthFor(config.capacity(), config.lapPrefix())) {
+                throw new AssertionError("the model's max length is the largest the capacity and the prefix allow");
+            }
+            capacity = config.capacity();
+            maxLength = config.maxRecordLength();
+            copy = ByteBuffer.allocate(maxLength);
             shared = SharedRing.allocate(config, 0);
+            shared.scribble(RingLayout.HEADER_LENGTH + config.lapPrefix(), 0);
+            shared.scribble(RingLayout.HEADER_LENGTH + (int) (RingModel.START & (capacity - 1)), RingLayout.END_MARKER);
             shared.scribble(RingLayout.PRODUCER_POSITION_OFFSET, RingModel.START);
             shared.scribble(RingLayout.CONSUMER_POSITION_OFFSET, RingModel.START);
             producer = new RingProducer(shared, config, null);
             consumer = new RingConsumer(shared, config, null);
+            if (producer.position() != RingModel.START) {
+                throw new AssertionError("the producer's recovery scan did not stop at START: " + producer.position());
+            }
         }
 
         @Operation(nonParallelGroup = "producer")
-        public boolean offer(@Param(name = "length") int length) {
+        public Object offer(@Param(name = "length") int length) {
+            if (lonePadding(length)) {
+                return RingModel.LONE_PADDING;
+            }
             if (!producer.offer(Payloads.pattern(nextSeq, length), 0, length, Payloads.typeOf(nextSeq))) {
                 return false;
             }
             nextSeq++;
+            held = false;
             return true;
         }
 
         /** Claims, writes the payload piecewise in place (long, int, byte), commits and publishes. */
         @Operation(nonParallelGroup = "producer")
-        public boolean claimCommit(@Param(name = "length") int length) {
-            return claimAndWrite(length, true);
+        public Object claimCommit(@Param(name = "length") int length) {
+            return lonePadding(length) ? RingModel.LONE_PADDING : claimAndWrite(length, true);
+        }
+
+        /**
+         * Whether the concurrent scenarios refuse a claim of {@code length}: no batch is held and the
+         * record does not fit before the region end, so the claim would write a padding visible on
+         * its own (see {@link RingModel}). Decided from the producer's own state, before any access.
+         */
+        private boolean lonePadding(int length) {
+            return noLonePadding && !held
+                    && RingLayout.recordSize(length) > capacity - ((int) producer.position() & (capacity - 1));
         }
 
         /** Like {@link #claimCommit} but commits without publishing; a later commit publishes it. */
         @Operation(nonParallelGroup = "producer")
-        public boolean claimCommitBatched(@Param(name = "length") int length) {
-            return claimAndWrite(length, false);
+        public Object claimCommitBatched(@Param(name = "length") int length) {
+            return lonePadding(length) ? RingModel.LONE_PADDING : claimAndWrite(length, false);
         }
 
         /** Claims, scribbles over the claim, aborts: nothing of it may ever be delivered. */
         @Operation(nonParallelGroup = "producer")
-        public boolean claimAbort(@Param(name = "length") int length) {
+        public Object claimAbort(@Param(name = "length") int length) {
+            if (lonePadding(length)) {
+                return RingModel.LONE_PADDING;
+            }
             ClaimedRecord claim = producer.tryClaim(length, 4);
             if (claim == null) {
                 return false;
@@ -216,15 +283,15 @@ public class RingLincheckTest {
 
         /** Offers a record that ends exactly at the region end, one byte more (padding), or 8 bytes less. */
         @Operation(nonParallelGroup = "producer")
-        public boolean offerNearEnd(@Param(name = "shape") int shape) {
-            int offset = (int) producer.position() & (RingModel.CAPACITY - 1);
-            return offer(RingModel.nearEndLength(offset, shape));
+        public Object offerNearEnd(@Param(name = "shape") int shape) {
+            int offset = (int) producer.position() & (capacity - 1);
+            return offer(RingModel.nearEndLength(offset, shape, capacity, maxLength));
         }
 
         /** Free bytes: our position against the consumer position in shared memory (one atomic read). */
         @Operation(nonParallelGroup = "producer")
         public long freeSpace() {
-            return RingModel.CAPACITY - (producer.position()
+            return capacity - (producer.position()
                     - RingLayout.positionNear(shared.readConsumerPosition(), producer.position()));
         }
 
@@ -279,6 +346,7 @@ public class RingLincheckTest {
             } else {
                 producer.commitBatched();
             }
+            held = !publish;
             nextSeq++;
             return true;
         }
@@ -312,14 +380,20 @@ public class RingLincheckTest {
     /** The sequential scenarios add the operations that are deterministic only without a concurrent peer. */
     public static class SequentialOps extends ConcurrentOps {
         public SequentialOps() {
+            this(RingConfig.of(RingModel.CAPACITY));
+        }
+
+        SequentialOps(RingConfig config) {
+            super(config, false);
         }
 
         @Operation(nonParallelGroup = "producer")
         public void publish() {
             producer.publish();
+            held = false;
         }
 
-        /** A batch: may return fewer records than are published (the consumer's cached producer position). */
+        /** A batch: up to {@code limit} records, up to the end marker (paddings skipped). */
         @Operation(nonParallelGroup = "consumer")
         public String pollBatch(@Param(name = "limit") int limit) {
             return super.pollBatch(limit);

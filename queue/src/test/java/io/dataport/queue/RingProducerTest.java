@@ -90,12 +90,13 @@ class RingProducerTest {
     void fullRingRefusesAClaimUntilTheConsumerFreesRoom() {
         TestRing ring = new TestRing(256, 120);
         assertTrue(ring.producer.offer(new byte[120]));
-        assertTrue(ring.producer.offer(new byte[120]));
-        assertNull(ring.producer.tryClaim(0), "ring full: 256 of 256 bytes used");
+        assertTrue(ring.producer.offer(new byte[112]));
+        assertNull(ring.producer.tryClaim(0), "ring full: 248 of 256 bytes used, and the end marker's 8");
         assertFalse(ring.producer.offer(new byte[1]));
         assertFalse(ring.producer.hasOpenClaim());
         assertEquals(1, ring.consumer.poll(r -> { }, 1));
-        assertNotNull(ring.producer.tryClaim(120));
+        assertNull(ring.producer.tryClaim(120), "128 freed: not enough for 8 of padding, 128 and the end marker");
+        assertNotNull(ring.producer.tryClaim(112), "8 of padding, 120 and the end marker: exactly the 136 free");
         ring.producer.commit();
         assertEquals(2, ring.drain().size());
     }
@@ -229,8 +230,8 @@ class RingProducerTest {
         counting.initialiseHeader(config, 1, 0);
         TestRing ring = new TestRing(config, counting);
         int atAttach = reads[0];
-        for (int i = 0; i < 64; i++) {
-            assertTrue(ring.producer.offer(new byte[8]));   // 64 x 16 bytes = exactly the capacity
+        for (int i = 0; i < 63; i++) {
+            assertTrue(ring.producer.offer(new byte[8]));   // 63 x 16 bytes + the end marker: exactly the capacity
         }
         assertEquals(atAttach, reads[0], "no re-read while the cache says there is room");
         assertFalse(ring.producer.offer(new byte[8]));
@@ -255,8 +256,8 @@ class RingProducerTest {
     @Test
     void blockingClaimPublishesItsOwnBatchBeforeWaitingForRoom() throws Exception {
         TestRing ring = new TestRing(256, 120);
-        for (int i = 0; i < 2; i++) {
-            ring.producer.tryClaim(120);
+        for (int length : new int[] {120, 112}) {
+            ring.producer.tryClaim(length);
             ring.producer.commitBatched();           // the ring is full of unpublished records
         }
         Thread consumer = new Thread(() -> {
@@ -269,7 +270,7 @@ class RingProducerTest {
         consumer.start();
         // TLC's BatchNotFlushed mutant: without publishing first this waits for room that never comes
         // (the generous timeout only ends such a hang; the verdict is the records counted below)
-        assertNotNull(ring.producer.claim(120, 0, WaitStrategy.yielding(), 60_000_000_000L));
+        assertNotNull(ring.producer.claim(112, 0, WaitStrategy.yielding(), 60_000_000_000L));
         ring.producer.commit();
         consumer.join(120_000);
         assertFalse(consumer.isAlive(), "the consumer hung");
