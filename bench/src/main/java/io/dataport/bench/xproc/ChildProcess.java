@@ -11,9 +11,10 @@ import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 
 /**
- * One {@link Peer} JVM: started with the driver's classpath and the same flags for every system
- * (Agrona's --add-exports on all of them), its stdout read line by line on a daemon thread, its
- * stderr passed through; stopped by its PID ({@link #close}).
+ * One child JVM, a {@link Peer} or a minimal loop ({@code io.dataport.bench.minimal}): started with
+ * the driver's classpath and the same flags for every system (Agrona's --add-exports on all of them),
+ * its stdout read line by line on a daemon thread, its stderr passed through; stopped by its PID
+ * ({@link #close}).
  */
 final class ChildProcess implements AutoCloseable {
     /** Flags of every child JVM. */
@@ -28,14 +29,18 @@ final class ChildProcess implements AutoCloseable {
     private final LinkedBlockingQueue<String> lines = new LinkedBlockingQueue<>();
 
     ChildProcess(String classpath, String label, String... peerArgs) throws IOException {
+        this(classpath, label, Peer.class, peerArgs);
+    }
+
+    ChildProcess(String classpath, String label, Class<?> main, String... args) throws IOException {
         this.label = label;
         List<String> command = new ArrayList<>();
         command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         command.addAll(JVM_FLAGS);
         command.add("-cp");
         command.add(classpath);
-        command.add(Peer.class.getName());
-        command.addAll(List.of(peerArgs));
+        command.add(main.getName());
+        command.addAll(List.of(args));
         this.process = new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.INHERIT).start();
         LIVE.add(this);
         Thread reader = new Thread(this::pump, "stdout-" + label);

@@ -15,8 +15,15 @@ final class Options {
               --seconds S             measured window per run (default 2)
               --warmup S              warm-up per run before the window (default 1)
               --sizes a,b,...         payload sizes in bytes, >= 16 (default 64,1500,65536)
-              --systems a,b,...       of %s (default all)
-              --modes a,b             in-place,copy-out (default both)
+              --systems a,b,...       of %s;
+                                      default all but the minimal loops, which are added for the
+                                      rings selected unless some are named
+              --no-minimal            do not add the minimal loops (dataport-minimal, agrona-minimal)
+              --near-ns NS            a run is near when both placement probes are below NS, far when both
+                                      are not, mixed when they differ (default 200); busy when a probe
+                                      is 600 ns or more or other processes used 0.1 CPUs: mixed and
+                                      busy runs are left out of the ratios
+              --modes a,b             in-place,copy-out (default both; the minimal loops run in-place only)
               --pingpong a,b,...      systems for the 64 B round trip (default dataport,agrona,tcp; 'none' to skip)
               --no-ceiling            skip the copy ceiling
               --out DIR               where results.json and results.svg go (default bench/target, or target)
@@ -28,6 +35,11 @@ final class Options {
     double warmup = 1;
     int[] sizes = {64, 1500, 65536};
     List<MessagingSystem> systems = Systems.ALL;
+    /** The minimal loops to run (in-place only), after {@link #parse}. */
+    List<String> minimal = List.of();
+    private List<String> minimalNamed = List.of();
+    private boolean noMinimal;
+    double nearNs = 200;
     List<Mode> modes = List.of(Mode.INPLACE, Mode.COPY);
     List<MessagingSystem> pingPong = List.of(Systems.byName("dataport"), Systems.byName("agrona"), Systems.byName("tcp"));
     boolean ceiling = true;
@@ -50,7 +62,9 @@ final class Options {
                 case "--seconds" -> o.seconds = positiveDouble(a, value(args, ++i, a));
                 case "--warmup" -> o.warmup = nonNegativeDouble(a, value(args, ++i, a));
                 case "--sizes" -> o.sizes = sizes(value(args, ++i, a));
-                case "--systems" -> o.systems = systems(value(args, ++i, a));
+                case "--systems" -> o.selectSystems(value(args, ++i, a));
+                case "--no-minimal" -> o.noMinimal = true;
+                case "--near-ns" -> o.nearNs = positiveInt(a, value(args, ++i, a));
                 case "--modes" -> o.modes = Arrays.stream(value(args, ++i, a).split(",")).map(Mode::parse).distinct().toList();
                 case "--pingpong" -> o.pingPong = pingPong(value(args, ++i, a));
                 case "--no-ceiling" -> o.ceiling = false;
@@ -60,7 +74,44 @@ final class Options {
                 default -> throw new IllegalArgumentException("unknown option '" + a + "'");
             }
         }
+        o.chooseMinimal();
         return o;
+    }
+
+    /** --systems: the harness systems, and the minimal loops if any is named. */
+    private void selectSystems(String v) {
+        List<MessagingSystem> list = new ArrayList<>();
+        List<String> named = new ArrayList<>();
+        for (String raw : v.split(",")) {
+            String name = raw.trim();
+            if (Systems.MINIMAL.containsKey(name)) {
+                if (!named.contains(name)) {
+                    named.add(name);
+                }
+            } else if (!list.contains(Systems.byName(name))) {
+                list.add(Systems.byName(name));
+            }
+        }
+        systems = list;
+        minimalNamed = named;
+    }
+
+    /** The minimal loops named, or else those of the rings selected; none without in-place. */
+    private void chooseMinimal() {
+        boolean inPlace = modes.contains(Mode.INPLACE);
+        if (!minimalNamed.isEmpty()) {
+            if (noMinimal) {
+                throw new IllegalArgumentException("--no-minimal contradicts --systems " + String.join(",", minimalNamed));
+            }
+            if (!inPlace) {
+                throw new IllegalArgumentException("--systems " + String.join(",", minimalNamed)
+                        + ": the minimal loops run in-place only, and --modes has no in-place");
+            }
+            minimal = Systems.MINIMAL_NAMES.stream().filter(minimalNamed::contains).toList();
+        } else if (!noMinimal && inPlace) {
+            minimal = Systems.MINIMAL_NAMES.stream()
+                    .filter(m -> systems.stream().anyMatch(s -> s.name().equals(Systems.harnessOf(m)))).toList();
+        }
     }
 
     private static String value(String[] args, int i, String option) {
@@ -127,6 +178,11 @@ final class Options {
     private static List<MessagingSystem> pingPong(String v) {
         if (v.equals("none")) {
             return List.of();
+        }
+        for (String name : v.split(",")) {
+            if (Systems.MINIMAL.containsKey(name.trim())) {
+                throw new IllegalArgumentException("--pingpong: " + name.trim() + " has no ping-pong implementation");
+            }
         }
         List<MessagingSystem> list = systems(v);
         for (MessagingSystem s : list) {

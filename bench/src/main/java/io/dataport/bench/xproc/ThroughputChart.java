@@ -12,7 +12,8 @@ import java.util.Locale;
  * line over each group. Plain SVG written by hand, so no chart library is needed.
  */
 final class ThroughputChart {
-    private static final String[] COLORS = {"#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b"};
+    private static final String[] COLORS = {"#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b",
+            "#e377c2", "#7f7f7f"};
     private static final int WIDTH = 1000;
     private static final int HEIGHT = 520;
     private static final int LEFT = 80;
