@@ -13,7 +13,7 @@ import java.util.function.ToDoubleFunction;
 
 /**
  * Every run of a comparison, summarised per system × size × mode and placement group (near, far,
- * mixed: min, median, max over the repetitions), with the ratios between systems taken only within
+ * mixed, busy: min, median, max over the repetitions), with the ratios between systems taken only within
  * one placement group, and written as results.json; the layout is described in docs/benchmarks.md.
  * A ratio is computed from the runs of the same repetition where both runs are in the group (the
  * median of those paired ratios, their range, and in how many pairs the first system was faster),
@@ -67,11 +67,6 @@ final class Results {
 
     static <T> Stats stats(List<T> runs, ToDoubleFunction<T> f) {
         return Stats.of(runs.stream().mapToDouble(f).toArray());
-    }
-
-    /** Median msgs/s of a system × size × mode, NaN when it did not run. */
-    double median(String system, int size, String mode) {
-        return stats(runs(system, size, mode), Runs.Throughput::msgsPerSec).median();
     }
 
     /** The series drawn and written: every system × mode that ran, in run order. */
