@@ -496,8 +496,7 @@ class TracingSharedRing extends SharedRing {
     long readSlot(int index) {
         step(Side.PRODUCER);
         long word = super.readSlot(index);
-        record(TraceEvent.of(Side.PRODUCER, "ReadSlot", index, RingLayout.headerLength(word),
-                RingLayout.headerType(word)));
+        record(headerEvent(Side.PRODUCER, "ReadSlot", index, word));
         return word;
     }
 
@@ -521,8 +520,7 @@ class TracingSharedRing extends SharedRing {
     long readRecordHeader(int index) {
         step(Side.CONSUMER);
         long header = super.readRecordHeader(index);
-        record(TraceEvent.of(Side.CONSUMER, "ReadRecordHeader", index,
-                RingLayout.headerLength(header), RingLayout.headerType(header)));
+        record(headerEvent(Side.CONSUMER, "ReadRecordHeader", index, header));
         return header;
     }
 
@@ -548,9 +546,13 @@ class TracingSharedRing extends SharedRing {
     long scanForEnd(int index) {
         step(Side.PRODUCER);
         long header = super.scanForEnd(index);
-        record(TraceEvent.of(Side.PRODUCER, "ScanForEnd", index,
-                RingLayout.headerLength(header), RingLayout.headerType(header)));
+        record(headerEvent(Side.PRODUCER, "ScanForEnd", index, header));
         return header;
+    }
+
+    /** A read of a header word, logged as its index, length and type. */
+    private static TraceEvent headerEvent(Side side, String action, int index, long word) {
+        return TraceEvent.of(side, action, index, RingLayout.headerLength(word), RingLayout.headerType(word));
     }
 
     // ---- payload (WritePayload, ReadPayload): data-region index and byte count ----
