@@ -516,6 +516,22 @@ class TracingSharedRing extends SharedRing {
         return ok;
     }
 
+    /** WritePadding of a ring file's producer: a release store (decision 1703); the same action. */
+    @Override
+    void releasePadding(int index, int length) {
+        step(Side.PRODUCER);
+        super.releasePadding(index, length);
+        record(TraceEvent.of(Side.PRODUCER, "WritePadding", index, length));
+    }
+
+    /** WriteRecordHeader of a ring file's producer: a release store; the same action. */
+    @Override
+    void releaseRecordHeader(int index, int length, int type) {
+        step(Side.PRODUCER);
+        super.releaseRecordHeader(index, length, type);
+        record(TraceEvent.of(Side.PRODUCER, "WriteRecordHeader", index, length, type));
+    }
+
     @Override
     long readRecordHeader(int index) {
         step(Side.CONSUMER);

@@ -170,12 +170,14 @@ class TracingSharedRingTest {
 
     @Test
     void aFailedCompareAndSetIsLoggedAsSuchAndSentToTheTraceSpec() {
-        RingProducer stale = attachProducer();
+        // a region's producers (a ring file's commit is a release store: its lock forbids a takeover)
+        ring.actor(Side.PRODUCER);
+        RingProducer stale = new RingProducer(ring, CONFIG, null, 1L);
         attachConsumer();
         ring.actor(Side.PRODUCER);
         stale.tryClaim(8);
-        RingProducer next = attachProducer(); // a takeover that a ring file's lock forbids: `stale` resumes after it
-        assertTrue(next.offer(new byte[8]));   // its record where `stale` had claimed
+        RingProducer next = new RingProducer(ring, CONFIG, null, 2L); // takes over; `stale` resumes after it
+        assertTrue(next.offer(new byte[8]));   // its padding over `stale`'s reserved range, then its record
         trace();
         ring.actor(Side.PRODUCER);
         assertThrows(RegionException.class, stale::commit);

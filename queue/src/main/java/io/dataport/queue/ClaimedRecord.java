@@ -5,7 +5,8 @@ import java.nio.ByteBuffer;
 /**
  * The payload of a record claimed by {@link RingProducer#tryClaim(int, int)}, written in place in
  * shared memory. One instance per producer is reused for every claim (no allocation); it is valid
- * until the claim is committed or aborted. Offsets are relative to the payload's first byte and
+ * until the claim is committed or aborted, or until its producer fails (poisoned or fenced out: every
+ * write then throws that failure). Offsets are relative to the payload's first byte and
  * every write is checked against the claimed length. Multi-byte values are little-endian.
  */
 public final class ClaimedRecord {
@@ -93,8 +94,10 @@ public final class ClaimedRecord {
         Checks.checkRange(offset, size, length);
     }
 
+    /** No open claim: the producer's failure if it failed (it closes its claim then), else a misuse. */
     private void checkOpen() {
         if (length < 0) {
+            owner.checkUsable();
             throw new IllegalStateException("no open claim: the record was already committed or aborted");
         }
     }

@@ -190,8 +190,13 @@ abstract class RingEnd implements AutoCloseable {
     final RingCorruptedException poison(String problem) {
         if (poison == null) {
             poison = "ring corrupted: " + problem;
+            afterPoison();
         }
         throw new RingCorruptedException(poison);
+    }
+
+    /** What an end does once, when it is poisoned (the producer closes its open claim). */
+    void afterPoison() {
     }
 
     /**
@@ -208,6 +213,7 @@ abstract class RingEnd implements AutoCloseable {
         }
         if (poison == null) {
             poison = "ring corrupted: " + MAPPING_FAULT;
+            afterPoison();
         }
         return new RingCorruptedException(poison, error);
     }
@@ -255,7 +261,10 @@ abstract class RingEnd implements AutoCloseable {
 
     /**
      * Validates positions read at attach: aligned, and within one capacity of each other. The
-     * producer position is a lazy hint (layout version 3): it may lag behind the consumer's.
+     * producer position is a lazy hint (layout version 3): it may lag behind the consumer's. Ahead
+     * of it, it is at most the capacity minus the end marker's slot: the frontier's end marker lies
+     * within one capacity of the consumer position (a hint exactly one capacity ahead would leave
+     * a producer that waits for room for ever while the consumer sees nothing).
      */
     static String checkPositions(long producerPosition, long consumerPosition, int capacity) {
         long used = producerPosition - consumerPosition;
@@ -263,9 +272,10 @@ abstract class RingEnd implements AutoCloseable {
             return "positions are not 8-byte aligned (producer " + producerPosition + ", consumer "
                     + consumerPosition + ")";
         }
-        if (used > capacity || used < -capacity) {
+        if (used > capacity - RingLayout.RECORD_HEADER_LENGTH || used < -capacity) {
             return "producer position " + producerPosition + " is not within the capacity " + capacity
-                    + " of the consumer position " + consumerPosition;
+                    + " of the consumer position " + consumerPosition + " (ahead of it: at most "
+                    + (capacity - RingLayout.RECORD_HEADER_LENGTH) + ", the end marker's slot included)";
         }
         return null;
     }

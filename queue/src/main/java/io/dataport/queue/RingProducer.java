@@ -31,8 +31,8 @@ import java.nio.ByteBuffer;
  *       and {@code tail} advances past it.</li>
  *   <li>WritePayload: the caller writes the payload through {@link ClaimedRecord}.</li>
  *   <li>WriteEndMarker, WriteRecordHeader ({@link #commitBatched}): the end marker goes after the
- *       record, then the record header (length, type) by CAS from the value ReadSlot saw, and
- *       {@code tail} advances. The header of the first record of a batch is held back (its slot
+ *       record, then the record header (length, type) by CAS from the value ReadSlot saw (by a
+ *       release store in a ring file, see below), and {@code tail} advances. The header of the first record of a batch is held back (its slot
  *       keeps the end marker, which stops the consumer there).</li>
  *   <li>Publish ({@link #publish}, also done by {@link #commit}): the held header is written by
  *       CAS: the whole batch becomes visible at once.</li>
@@ -41,7 +41,7 @@ import java.nio.ByteBuffer;
  * <h2>Why it is correct</h2>
  * Every write lands in [tail, cachedConsumerPosition + capacity); the cached consumer position is
  * never ahead of the real one (the consumer only moves forward), so no unread byte is overwritten.
- * A header is stored (a CAS: a release) after its payload and after the end marker that follows
+ * A header is stored (a CAS or a release store: both release) after its payload and after the end marker that follows
  * it, so the consumer, which reads headers with acquire, never reads an uncommitted byte, and the
  * next slot it reads holds the end marker or a header written for it in this lap. A record is
  * committed exactly when its batch's first header is stored: a crash before that loses only
@@ -61,6 +61,11 @@ import java.nio.ByteBuffer;
  * {@link RegionException} after freeing its own holes. One commit of the old holder may still be in
  * flight (it passed ReadSlot before the fence): it races with our padding CAS at the same slot; if
  * it wins, we find its record there and pad after it.
+ *
+ * <p>Only a region's producer needs the header and padding CASes: a ring file's lock proves every
+ * earlier holder gone, so no late commit can race with ours and a release store commits
+ * ({@link #storeHeader}; decision 1703: the CAS's locked instruction cost a quarter of the
+ * throughput at 64 B). The lap-start end marker stays a CAS in both (once per lap).
  *
  * <p>The consumer position is shared memory and untrusted: it must be 8-byte aligned, never move
  * backwards and never pass what we made visible; otherwise this end is poisoned
@@ -289,7 +294,7 @@ public final class RingProducer extends RingEnd {
                 return claim;
             }
             writeEndMarker(endIndex, endSeen);
-            if (!ring.writePadding(index, seen, pad - RECORD_HEADER_LENGTH)) {
+            if (!storePadding(index, seen, pad - RECORD_HEADER_LENGTH)) {
                 tail += lateCommit(ring.readSlot(index), index);
                 continue;
             }
@@ -338,6 +343,29 @@ public final class RingProducer extends RingEnd {
     }
 
     /**
+     * WriteRecordHeader / Publish: the commit. In a region's ring, by CAS from {@code seen}, the
+     * word ReadSlot read: it fails when a taker padded the slot since (we lost the role). In a ring
+     * file no earlier holder can still run (its lock), so a release store does, without the CAS's
+     * locked instruction on the line the consumer polls (decision 1703).
+     */
+    private boolean storeHeader(int index, long seen, int length, int type) {
+        if (fenced) {
+            return ring.writeRecordHeader(index, seen, length, type);
+        }
+        ring.releaseRecordHeader(index, length, type);
+        return true;
+    }
+
+    /** WritePadding: by CAS from {@code seen} in a region's ring, a release store in a ring file (see {@link #storeHeader}). */
+    private boolean storePadding(int index, long seen, int length) {
+        if (fenced) {
+            return ring.writePadding(index, seen, length);
+        }
+        ring.releasePadding(index, length);
+        return true;
+    }
+
+    /**
      * Reserve: extends our reservation to cover {@code needEnd}, by CAS from the word we last wrote,
      * and moves the recovery hint to the frontier (PublishProducerPosition): the hint thus never
      * falls more than a chunk and a record behind.
@@ -373,6 +401,12 @@ public final class RingProducer extends RingEnd {
             throw loseRole(what);
         }
         throw poison(what + ", yet the position and reservation words still hold our epoch " + epoch16);
+    }
+
+    /** A poisoned producer closes its claim: the claim's writes then throw the poison too. */
+    @Override
+    void afterPoison() {
+        closeClaimQuietly();
     }
 
     /** A lost holder frees the holes recorded for it: every store it made came before. */
@@ -495,7 +529,7 @@ public final class RingProducer extends RingEnd {
                 heldPosition = tail;
                 heldHeader = packHeader(claimLength, claimType);
                 heldSeen = claimSeen;
-            } else if (!ring.writeRecordHeader(claimIndex, claimSeen, claimLength, claimType)) {
+            } else if (!storeHeader(claimIndex, claimSeen, claimLength, claimType)) {
                 throw lostOrCorrupt("the header word at index " + claimIndex + " changed under our claim");
             }
         } catch (InternalError e) {
@@ -507,12 +541,12 @@ public final class RingProducer extends RingEnd {
         closeClaim();
     }
 
-    /** Publish: makes every committed record visible to the consumer (the held header, by CAS). */
+    /** Publish: makes every committed record visible to the consumer (the held header's store). */
     public void publish() {
         checkUsable();
         if (heldIndex >= 0) {
             try {
-                if (!ring.writeRecordHeader(heldIndex, heldSeen, headerLength(heldHeader), headerType(heldHeader))) {
+                if (!storeHeader(heldIndex, heldSeen, headerLength(heldHeader), headerType(heldHeader))) {
                     throw lostOrCorrupt("the header word at index " + heldIndex + " changed under our held header");
                 }
                 heldIndex = -1;

@@ -15,12 +15,15 @@ import java.nio.ByteOrder;
  *
  * <ul>
  *   <li><b>Commit in the record</b> (layout version 3): a record is committed by the store of its
- *       header, a <b>compare-and-set</b> (volatile: a release and more) from the value read at the
- *       claim ({@link #readSlot}, {@link #writeRecordHeader}, {@link #writePadding}); the consumer
+ *       header. In a region's ring that is a <b>compare-and-set</b> (volatile: a release and more)
+ *       from the value read at the claim ({@link #readSlot}, {@link #writeRecordHeader},
+ *       {@link #writePadding}), which fails for a holder that was taken over; in a ring file, whose
+ *       lock proves that no earlier holder still runs, a <b>release</b> store
+ *       ({@link #releaseRecordHeader}, {@link #releasePadding}; decision 1703). The consumer
  *       reads each header once with an <b>acquire</b> load ({@link #readRecordHeader}), so the
  *       payload written before it is visible. Before a header is stored, the producer writes the
  *       <b>end marker</b> where the next record will start ({@link #writeEndMarker}, an opaque
- *       store ordered by the header's CAS): the slot the consumer reads next always holds the end
+ *       store ordered by the header's store): the slot the consumer reads next always holds the end
  *       marker or a header written for it in this lap, never stale bytes.</li>
  *   <li>Position words are written by CAS from the word last written: the consumer's once per
  *       batch ({@link #publishConsumerPosition}), read by the producer with an acquire load for
@@ -341,6 +344,19 @@ class SharedRing {
     /** WriteRecordHeader / Publish: commits a record, by CAS from the value read at the claim. */
     boolean writeRecordHeader(int index, long expected, int length, int type) {
         return LONGS.compareAndSet(data, index, expected, packHeader(length, type));
+    }
+
+    /**
+     * WriteRecordHeader / Publish where no earlier holder can still run (a ring file, under its
+     * lock): a release store, so the payload and the end marker stored before it are visible first.
+     */
+    void releaseRecordHeader(int index, int length, int type) {
+        LONGS.setRelease(data, index, packHeader(length, type));
+    }
+
+    /** WritePadding where no earlier holder can still run: a release store (see {@link #releaseRecordHeader}). */
+    void releasePadding(int index, int length) {
+        LONGS.setRelease(data, index, packHeader(length, PADDING_TYPE));
     }
 
     /**

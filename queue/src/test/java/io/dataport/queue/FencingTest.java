@@ -99,7 +99,7 @@ class FencingTest {
             assertTrue(old.lostRole());
             assertEquals(0, holesOfEpoch(a.ring(0), old.leaseEpoch()), "the fenced holder freed its hole");
             assertThrows(RegionException.class, () -> old.offer(new byte[1]), "and every later call fails");
-            assertThrows(IllegalStateException.class, () -> stalled.putByte(0, (byte) 1), "its claim is closed");
+            assertThrows(RegionException.class, () -> stalled.putByte(0, (byte) 1), "its claim is closed: it says why");
 
             drainInOrder(consumer, next);
             assertEquals(seq, next[0], "every record of the new holder delivered intact, in order");

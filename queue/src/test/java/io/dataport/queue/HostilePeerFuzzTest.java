@@ -269,11 +269,12 @@ class HostilePeerFuzzTest {
 
         /**
          * The layout's rule for the positions a producer finds at attach: aligned, and within one
-         * capacity of each other (the hint is lazy: it may lag behind the consumer position).
+         * capacity of each other (the hint is lazy: it may lag behind the consumer position; ahead of
+         * it, the end marker's slot at the frontier must fit within the capacity).
          */
         final boolean positionsValid(long producer, long consumer) {
             long used = producer - consumer;
-            return ((producer | consumer) & 7) == 0 && used >= -capacity && used <= capacity;
+            return ((producer | consumer) & 7) == 0 && used >= -capacity && used <= capacity - RECORD_HEADER_LENGTH;
         }
 
         /**
@@ -888,6 +889,16 @@ class HostilePeerFuzzTest {
             }
 
             @Override
+            void releasePadding(int index, int length) {
+                throw new AssertionError("the consumer wrote into the data region");
+            }
+
+            @Override
+            void releaseRecordHeader(int index, int length, int type) {
+                throw new AssertionError("the consumer wrote into the data region");
+            }
+
+            @Override
             long readSlot(int index) {
                 throw new AssertionError("the consumer read a header slot as a producer does");
             }
@@ -1445,6 +1456,7 @@ class HostilePeerFuzzTest {
             if (e instanceof RingCorruptedException && corrupt) {
                 check(victim.isPoisoned() && !victim.lostRole(), "threw without poisoning");
                 poison = e.getMessage();
+                claimOpen = false; // a poisoned end closes its claim
                 dead = true;
                 return;
             }
@@ -1605,7 +1617,7 @@ class HostilePeerFuzzTest {
             if (kind == 3 && (srcOffset < 0 || srcOffset > src.length - size)) {
                 expected = IndexOutOfBoundsException.class;
             } else if (!claimOpen) {
-                expected = IllegalStateException.class;
+                expected = failure() != null ? failure() : IllegalStateException.class;
             } else if (offset < 0 || offset > claimLength - size) {
                 expected = IndexOutOfBoundsException.class;
             } else {
@@ -2130,9 +2142,21 @@ class HostilePeerFuzzTest {
 
             @Override
             boolean writePadding(int index, long expected, int length) {
+                check(region, "a ring file's producer committed a padding by CAS (its lock makes a release store enough)");
+                return padding(index, expected, length, true);
+            }
+
+            @Override
+            void releasePadding(int index, int length) {
+                check(!region, "a region's producer committed a padding with a plain store, not by CAS from the word ReadSlot read");
+                padding(index, slotSeen, length, false);
+            }
+
+            /** WritePadding, by CAS from {@code expected} or ({@code cas} false) by a release store. */
+            private boolean padding(int index, long expected, int length, boolean cas) {
                 long position = cursorTail + ((index - indexOf(cursorTail)) & (capacity - 1));
                 checkWrite("padding header", index, position, RECORD_HEADER_LENGTH, true);
-                checkStore("padding CAS");
+                checkStore(cas ? "padding CAS" : "padding store");
                 check(position == cursorTail, "padding at " + position + ", the tail is at " + cursorTail);
                 check(index == slotIndex && expected == slotSeen && endMark(expected), "the padding CAS at " + index
                         + " expects " + hex(expected) + ", not the end marker ReadSlot read there");
@@ -2145,9 +2169,14 @@ class HostilePeerFuzzTest {
                         + " and the end marker's slot after it beyond the reservation end " + reservedEnd);
                 check(position + pad + RECORD_HEADER_LENGTH - (acquiredC + capacity) <= 0,
                         "a padding (and the end marker after it) over bytes the consumer has not released");
-                long current = raw.getLong(HEADER_LENGTH + index);
-                boolean done = super.writePadding(index, expected, length);
-                check(done == (current == expected), "the CAS answered " + done + " with the word at " + hex(current));
+                boolean done = true;
+                if (cas) {
+                    long current = raw.getLong(HEADER_LENGTH + index);
+                    done = super.writePadding(index, expected, length);
+                    check(done == (current == expected), "the CAS answered " + done + " with the word at " + hex(current));
+                } else {
+                    super.releasePadding(index, length);
+                }
                 slotIndex = -1;
                 pendingPad = 0;
                 if (done) {
@@ -2164,20 +2193,30 @@ class HostilePeerFuzzTest {
 
             @Override
             boolean writeRecordHeader(int index, long expected, int length, int type) {
+                check(region, "a ring file's producer committed a header by CAS (its lock makes a release store enough)");
+                return recordHeader(index, expected, length, type, true);
+            }
+
+            @Override
+            void releaseRecordHeader(int index, int length, int type) {
+                check(!region, "a region's producer committed a header with a plain store, not by CAS from the word ReadSlot read");
+                recordHeader(index, held != null && index == indexOf(held[0]) ? held[3] : slotSeen, length, type, false);
+            }
+
+            /** WriteRecordHeader or Publish, by CAS from {@code expected} or ({@code cas} false) by a release store. */
+            private boolean recordHeader(int index, long expected, int length, int type, boolean cas) {
                 if (held != null && index == indexOf(held[0])) {
                     // Publish: the batch's first header, held back since its commit, from the end marker
                     long position = held[0];
                     checkWrite("held header (publish)", index, position, RECORD_HEADER_LENGTH, true);
-                    checkStore("held header CAS");
+                    checkStore(cas ? "held header CAS" : "held header store");
                     check(position == visible, "the held header at " + position + " is not where the consumer stops, " + visible);
                     check(expected == held[3], "the held header's CAS expects " + hex(expected) + ", not the end marker"
                             + " ReadSlot read at its claim, " + hex(held[3]));
                     check(length == held[1] && type == held[2], "held header (" + length + ", " + type + "), the record"
                             + " committed first is (" + held[1] + ", " + held[2] + ")");
                     checkMarkerBefore("the held header", position, recordSize(length));
-                    long current = raw.getLong(HEADER_LENGTH + index);
-                    boolean done = super.writeRecordHeader(index, expected, length, type);
-                    check(done == (current == expected), "the CAS answered " + done + " with the word at " + hex(current));
+                    boolean done = storeHeader(index, expected, length, type, cas);
                     if (done) {
                         written.put(position, new long[] {packHeader(length, type), 1});
                         held = null;
@@ -2189,7 +2228,7 @@ class HostilePeerFuzzTest {
                 }
                 long position = cursorTail + ((index - indexOf(cursorTail)) & (capacity - 1));
                 checkWrite("record header", index, position, RECORD_HEADER_LENGTH, true);
-                checkStore("record header CAS");
+                checkStore(cas ? "record header CAS" : "record header store");
                 check(committing && (claimOpen || offering), "a record header without an open claim being committed");
                 check(held != null, "the first record of a batch was made visible before publish (its header is held back)");
                 check(position == cursorTail && length == claimLength && type == claimType, "record header (" + length + ", "
@@ -2197,9 +2236,7 @@ class HostilePeerFuzzTest {
                 check(index == slotIndex && expected == slotSeen && endMark(expected), "the header CAS at " + index
                         + " expects " + hex(expected) + ", not the end marker ReadSlot read at the claim");
                 checkMarkerBefore("a record header", position, recordSize(length));
-                long current = raw.getLong(HEADER_LENGTH + index);
-                boolean done = super.writeRecordHeader(index, expected, length, type);
-                check(done == (current == expected), "the CAS answered " + done + " with the word at " + hex(current));
+                boolean done = storeHeader(index, expected, length, type, cas);
                 if (done) {
                     written.put(position, new long[] {packHeader(length, type), 1});
                     cursorTail += recordSize(length);
@@ -2209,6 +2246,18 @@ class HostilePeerFuzzTest {
                 } else {
                     casFailed = true;
                 }
+                return done;
+            }
+
+            /** The header store itself: the CAS (its answer checked against the word there) or the release store. */
+            private boolean storeHeader(int index, long expected, int length, int type, boolean cas) {
+                if (!cas) {
+                    super.releaseRecordHeader(index, length, type);
+                    return true;
+                }
+                long current = raw.getLong(HEADER_LENGTH + index);
+                boolean done = super.writeRecordHeader(index, expected, length, type);
+                check(done == (current == expected), "the CAS answered " + done + " with the word at " + hex(current));
                 return done;
             }
 

@@ -287,14 +287,30 @@ class HostilePeerTest {
         assertPoisoned(marker.producer, () -> marker.producer.tryClaim(8), "is not the end marker");
     }
 
-    /** The held header's slot is ours until publish: a peer that writes there makes publish refuse. */
+    /**
+     * The held header's slot is ours until publish. In a region's ring (commit by CAS) a peer that
+     * writes there makes publish refuse; in a ring file (commit by a release store, decision 1703)
+     * publish stores our header over the forgery, and the consumer gets our record.
+     */
     @Test
-    void aHeaderForgedOverTheHeldSlotIsRefusedAtPublish() {
-        TestRing ring = new TestRing(CAPACITY, MAX);
-        assertNotNull(ring.producer.tryClaim(8));
-        ring.producer.commitBatched();                                       // held back at 0
+    void aHeaderForgedOverTheHeldSlotIsRefusedAtPublishOrOverwritten() {
+        RingConfig config = new RingConfig(CAPACITY, MAX);
+        SharedRing shared = SharedRing.allocate(config, 0);
+        RingProducer region = new RingProducer(shared, config, null, 1L);    // a region's producer: fenced
+        assertNotNull(region.tryClaim(8));
+        region.commitBatched();                                              // held back at 0
+        shared.scribble(HEADER_LENGTH, packHeader(8, 9));
+        assertPoisoned(region, region::publish, "changed under our held header");
+
+        TestRing ring = new TestRing(CAPACITY, MAX);                         // a ring file's producer
+        ring.producer.tryClaim(8).putLong(0, 42);
+        ring.producer.commitBatched();
         header(ring, 0, packHeader(8, 9));
-        assertPoisoned(ring.producer, ring.producer::publish, "changed under our held header");
+        ring.producer.publish();
+        List<TestRing.Seen> seen = ring.drain();
+        assertEquals(1, seen.size());
+        assertEquals(0, seen.get(0).type(), "our header, not the forged type 9");
+        assertFalse(ring.producer.isPoisoned());
     }
 
     /** An end marker of another writer's epoch at the frontier is still an end marker: the claim goes over it. */
@@ -365,6 +381,10 @@ class HostilePeerTest {
         RingCorruptedException e = assertThrows(RingCorruptedException.class, () -> new RingProducer(shared, config, null));
         assertTrue(e.getMessage().contains("1024") && e.getMessage().contains("not within the capacity"), e.getMessage());
         assertDoesNotThrow(() -> new RingConsumer(shared, config, null), "the consumer never reads the producer position");
+        SharedRing full = SharedRing.allocate(config, 0);                   // a hint one capacity ahead: no room
+        full.scribble(PRODUCER_POSITION_OFFSET, CAPACITY);                   // for the end marker's slot
+        e = assertThrows(RingCorruptedException.class, () -> new RingProducer(full, config, null));
+        assertTrue(e.getMessage().contains("not within the capacity"), e.getMessage());
         SharedRing misaligned = SharedRing.allocate(config, 0);
         misaligned.scribble(PRODUCER_POSITION_OFFSET, 12);
         e = assertThrows(RingCorruptedException.class, () -> new RingProducer(misaligned, config, null));

@@ -412,9 +412,9 @@ class RingEndsTest {
             }
 
             @Override
-            boolean writeRecordHeader(int index, long expected, int length, int type) {
-                maybeFault("writeRecordHeader");
-                return super.writeRecordHeader(index, expected, length, type);
+            void releaseRecordHeader(int index, int length, int type) {
+                maybeFault("releaseRecordHeader");
+                super.releaseRecordHeader(index, length, type);
             }
 
             @Override
@@ -439,8 +439,11 @@ class RingEndsTest {
         faultAt[0] = "writePayloadLong";
         assertMappingFault(ring.producer, () -> claim.putLong(0, 1));
         assertThrows(RingCorruptedException.class, ring.producer::commit, "poisoned for good");
+        faultAt[0] = "";
+        assertThrows(RingCorruptedException.class, () -> claim.putLong(0, 1),
+                "a poisoned producer's claim is closed: no more stores into the mapping");
 
-        faultAt[0] = "writeRecordHeader";
+        faultAt[0] = "releaseRecordHeader";                   // a ring file's commit: a release store
         second.producer.tryClaim(8);
         assertMappingFault(second.producer, second.producer::commit);
 

@@ -21,16 +21,16 @@ import java.util.Map;
  * {@code mvn verify} (its test filter excludes them).
  *
  * <p>The rules of layout version 3 (commit in the record): the producer stores a record's payload
- * (plain), then the end marker at the next record's slot (opaque), then the header by
- * compare-and-set, the commit; the first header of a batch is held back until {@code publish()};
+ * (plain), then the end marker at the next record's slot (opaque), then the header, the commit: a
+ * release store here, as in every ring file (a region's producer uses a compare-and-set, which
+ * orders at least as much; decision 1703); the first header of a batch is held back until {@code publish()};
  * the consumer reads each header once, as one 8-byte acquire load; the position words (the
  * consumer's, and the producer's recovery hint) are 64-bit words written by CAS; the consumer
  * publishes its position only after its handlers returned; the wake-up protocol fences between a
  * side's store and its load of the other side's word.
  *
- * <p>The writes are compare-and-sets from the value read before ({@code publish*Position(expected,
- * value)}, {@code writeRecordHeader} and {@code writePadding} from the header word read at the
- * claim). A broken variant keeps that contract where the real ends rely on it (it reports success
+ * <p>The position words and the lap-start end marker are compare-and-sets from the value read
+ * before ({@code publish*Position(expected, value)}, {@code casEndMarker}). A broken variant keeps that contract where the real ends rely on it (it reports success
  * exactly when the word held, or will hold, {@code expected}, so the ends' fencing checks stay quiet
  * in these one-producer, one-consumer scenarios) and breaks only the ordering it is named after.
  * Variants that hold stores back forward them to the producer's own {@link #readSlot} (as a CPU's
@@ -172,7 +172,7 @@ final class BrokenOrderingRings {
 
     /**
      * The header before the payload (TLA+ mutant {@code PublishBeforePayload}): the payload stores
-     * are held back and done just after the next header compare-and-set (the commit). The end
+     * are held back and done just after the next header store (the commit). The end
      * marker is still stored before it. What a reordering compiler or CPU could do to a commit
      * without release semantics, done here for sure.
      */
@@ -182,17 +182,16 @@ final class BrokenOrderingRings {
         }
 
         @Override
-        boolean writeRecordHeader(int index, long expected, int length, int type) {
-            boolean committed = super.writeRecordHeader(index, expected, length, type);
+        void releaseRecordHeader(int index, int length, int type) {
+            super.releaseRecordHeader(index, length, type);
             flush();
-            return committed;
         }
     }
 
     /**
      * The end marker after the header (TLA+ mutant {@code EndMarkerAfterHeader}; with a padding, the
      * ordering form of {@code PaddingWithoutEndMarker}): each end marker is held back and stored
-     * just after the next header or padding compare-and-set, the one that lets the consumer reach
+     * just after the next header or padding store, the one that lets the consumer reach
      * its slot. Until it lands, that slot holds whatever a previous lap left there.
      */
     static final class EndMarkerAfterHeader extends Holding {
@@ -201,28 +200,25 @@ final class BrokenOrderingRings {
         }
 
         @Override
-        boolean writeRecordHeader(int index, long expected, int length, int type) {
-            boolean committed = super.writeRecordHeader(index, expected, length, type);
+        void releaseRecordHeader(int index, int length, int type) {
+            super.releaseRecordHeader(index, length, type);
             flush();
-            return committed;
         }
 
         @Override
-        boolean writePadding(int index, long expected, int length) {
-            boolean committed = super.writePadding(index, expected, length);
+        void releasePadding(int index, int length) {
+            super.releasePadding(index, length);
             flush();
-            return committed;
         }
     }
 
     /**
      * The publish overtakes its batch: every store the producer makes since its last commit became
-     * visible (payloads, end markers, the batch's later headers and its paddings, whose
-     * compare-and-sets report success at once) is held back; the compare-and-set at the slot of the
-     * first claim since then (the held header that {@code publish()} stores, or a padding committed
-     * on its own) is done first, and the held stores just after it. A batch's first header, stored
-     * without release semantics, would allow exactly this. Held compare-and-sets are done from the
-     * expected value the producer read at its claim, which nothing else writes in these scenarios.
+     * visible (payloads, end markers, the batch's later headers and its paddings) is held back; the
+     * header or padding store at the slot of the first claim since then (the held header that
+     * {@code publish()} stores, or a padding committed on its own) is done first, and the held
+     * stores just after it. A batch's first header, stored without release semantics, would allow
+     * exactly this.
      */
     static final class PublishBeforeBatch extends Holding {
         /** Index of the first slot the producer claimed since the last flush, or -1. */
@@ -241,29 +237,25 @@ final class BrokenOrderingRings {
         }
 
         @Override
-        boolean writeRecordHeader(int index, long expected, int length, int type) {
+        void releaseRecordHeader(int index, int length, int type) {
             if (index != batchStart) {
-                holdWord(index, packHeader(length, type),
-                        () -> mustSucceed(super.writeRecordHeader(index, expected, length, type), "header"));
-                return true;
+                holdWord(index, packHeader(length, type), () -> super.releaseRecordHeader(index, length, type));
+                return;
             }
-            boolean committed = super.writeRecordHeader(index, expected, length, type);
+            super.releaseRecordHeader(index, length, type);
             batchStart = -1;
             flush();
-            return committed;
         }
 
         @Override
-        boolean writePadding(int index, long expected, int length) {
+        void releasePadding(int index, int length) {
             if (index != batchStart) {
-                holdWord(index, packHeader(length, PADDING_TYPE),
-                        () -> mustSucceed(super.writePadding(index, expected, length), "padding"));
-                return true;
+                holdWord(index, packHeader(length, PADDING_TYPE), () -> super.releasePadding(index, length));
+                return;
             }
-            boolean committed = super.writePadding(index, expected, length);
+            super.releasePadding(index, length);
             batchStart = -1;
             flush();
-            return committed;
         }
     }
 
@@ -292,7 +284,7 @@ final class BrokenOrderingRings {
     /**
      * The consumer reads a header in two halves (TLA+ mutant {@code TornHeaderRead}): two 4-byte
      * acquire loads, the length and then the type, instead of one 8-byte load. Between them the
-     * producer's compare-and-set may replace the end marker (length 0, type -2) by the header, and
+     * producer's header store may replace the end marker (length 0, type -2) by the header, and
      * the consumer sees length 0 with the record's type: a record no writer wrote.
      */
     static final class TornHeaderRead extends Broken {
@@ -400,9 +392,9 @@ final class BrokenOrderingRings {
     }
 
     /**
-     * The commit is a plain store instead of a compare-and-set (the consumer still loads with
-     * acquire): the header and padding words are a plain load compared with {@code expected}, then
-     * a plain store. Java allows the payload and end-marker stores to become visible after the
+     * The commit is a plain store instead of a release store (a ring file's commit, decision 1703),
+     * the consumer still loading with acquire: the header and padding words are plain stores. Java
+     * allows the payload and end-marker stores to become visible after the
      * header; on x86 the hardware keeps stores in order, so only a JIT reordering could expose it.
      */
     static class PlainHeaderStore extends Broken {
@@ -411,13 +403,13 @@ final class BrokenOrderingRings {
         }
 
         @Override
-        boolean writeRecordHeader(int index, long expected, int length, int type) {
-            return plainCompareAndStore(region(), data(index), expected, packHeader(length, type));
+        void releaseRecordHeader(int index, int length, int type) {
+            region().putLong(data(index), packHeader(length, type));
         }
 
         @Override
-        boolean writePadding(int index, long expected, int length) {
-            return plainCompareAndStore(region(), data(index), expected, packHeader(length, PADDING_TYPE));
+        void releasePadding(int index, int length) {
+            region().putLong(data(index), packHeader(length, PADDING_TYPE));
         }
     }
 
