@@ -32,22 +32,23 @@ import java.nio.ByteBuffer;
  *   <li>WritePayload: the caller writes the payload through {@link ClaimedRecord}.</li>
  *   <li>WriteEndMarker, WriteRecordHeader ({@link #commitBatched}): the end marker goes after the
  *       record, then the record header (length, type) by CAS from the value ReadSlot saw (by a
- *       release store in a ring file, see below), and {@code tail} advances. The header of the first record of a batch is held back (its slot
- *       keeps the end marker, which stops the consumer there).</li>
- *   <li>Publish ({@link #publish}, also done by {@link #commit}): the held header is written by
- *       CAS: the whole batch becomes visible at once.</li>
+ *       release store in a ring file, see below), and {@code tail} advances. The header of the
+ *       first record of a batch is held back (its slot keeps the end marker, which stops the
+ *       consumer there).</li>
+ *   <li>Publish ({@link #publish}, also done by {@link #commit}): the held header is stored the
+ *       same way: the whole batch becomes visible at once.</li>
  * </ol>
  *
  * <h2>Why it is correct</h2>
  * Every write lands in [tail, cachedConsumerPosition + capacity); the cached consumer position is
  * never ahead of the real one (the consumer only moves forward), so no unread byte is overwritten.
- * A header is stored (a CAS or a release store: both release) after its payload and after the end marker that follows
- * it, so the consumer, which reads headers with acquire, never reads an uncommitted byte, and the
- * next slot it reads holds the end marker or a header written for it in this lap. A record is
- * committed exactly when its batch's first header is stored: a crash before that loses only
- * uncommitted records. A restarted producer finds its frontier by a bounded, validated scan of the
- * headers from the later of the hint and the consumer position ({@link #findEnd}). These are the
- * invariants TLC checks in {@code spec/DataportRing.tla}.
+ * A header is stored (a CAS or a release store: both release) after its payload and after the
+ * end marker that follows it, so the consumer, which reads headers with acquire, never reads an
+ * uncommitted byte, and the next slot it reads holds the end marker or a header written for it in
+ * this lap. A record is committed exactly when its batch's first header is stored: a crash before
+ * that loses only uncommitted records. A restarted producer finds its frontier by a bounded,
+ * validated scan of the headers from the later of the hint and the consumer position
+ * ({@link #findEnd}). These are the invariants TLC checks in {@code spec/DataportRing.tla}.
  *
  * <h2>Fencing a stalled holder</h2>
  * Between VMs a holder may stall (a paused VM) past its lease and resume between any two of its
@@ -356,7 +357,7 @@ public final class RingProducer extends RingEnd {
         return true;
     }
 
-    /** WritePadding: by CAS from {@code seen} in a region's ring, a release store in a ring file (see {@link #storeHeader}). */
+    /** WritePadding: by CAS from {@code seen} in a region's ring, a release store in a ring file ({@link #storeHeader}). */
     private boolean storePadding(int index, long seen, int length) {
         if (fenced) {
             return ring.writePadding(index, seen, length);

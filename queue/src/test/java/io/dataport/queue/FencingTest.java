@@ -236,4 +236,43 @@ class FencingTest {
         assertEquals(24, holes.paddingAt(0, 8, capacity));
         assertEquals(16, holes.paddingAt(8, 8, capacity - 8));
     }
+
+    /**
+     * A region's taker pads over the old holder's reserved range by CAS from the end marker it
+     * read; the old holder's commit, in flight when it was taken over, lands between that read and
+     * the CAS. The CAS fails, the taker finds the late record, steps over it and pads after it:
+     * the late record (committed: its CAS succeeded) and the taker's record are both delivered.
+     * A padding stored without the CAS would overwrite the committed record; a failed CAS taken for
+     * a success would leave the consumer stopped at the old holder's end marker for ever.
+     */
+    @Test
+    void aLateCommitThatBeatsTheTakersPaddingIsSteppedOverAndDelivered() {
+        RingConfig config = new RingConfig(256, 64);
+        java.nio.ByteBuffer memory = java.nio.ByteBuffer.allocateDirect((int) config.fileLength());
+        SharedRing oldView = new SharedRing(memory);
+        oldView.initialiseHeader(config, 1, 0);
+        RingProducer old = new RingProducer(oldView, config, null, 1L);      // a region's producer, epoch 1
+        RingConsumer consumer = new RingConsumer(oldView, config, null);
+        ClaimedRecord stalled = old.tryClaim(8);                              // [0, 16), then it stalls
+        stalled.putBytes(0, record(0, 8), 0, 8);
+        boolean[] resumed = {false};
+        SharedRing takerView = new SharedRing(memory) {
+            @Override
+            boolean writePadding(int index, long expected, int length) {
+                if (!resumed[0]) {
+                    resumed[0] = true;
+                    old.commit();                                            // between ReadSlot and the CAS
+                }
+                return super.writePadding(index, expected, length);
+            }
+        };
+        RingProducer taker = new RingProducer(takerView, config, null, 2L);  // takes over: a hole over [0, 24)
+        assertTrue(taker.offer(record(1, 8)));
+        assertTrue(resumed[0], "the taker padded over the hole");
+        assertEquals(40, taker.position(), "the late record (16), a padding to the hole's end (8), the record (16)");
+        int[] next = {0};
+        assertEquals(2, drainInOrder(consumer, next), "the late record, then the taker's");
+        assertFalse(taker.isPoisoned() || consumer.isPoisoned());
+        assertThrows(RegionException.class, () -> old.offer(new byte[1]), "the old holder lost its role");
+    }
 }

@@ -469,6 +469,37 @@ class HostilePeerTest {
         assertTrue(e.getMessage().contains("the capacity 256"), e.getMessage());
     }
 
+    /**
+     * The scan's two bounds, exactly: a record that ends at the region end is fine, one byte of a
+     * record past it is not (even with an end marker right after it); records whose end marker's
+     * slot ends exactly at the consumer position + capacity are fine, one record more is not. The
+     * consumer position is 128 here, so a bound computed from the wrong side of it shows.
+     */
+    @Test
+    void aRecoveryScanKeepsToTheRegionEndAndTheLapExactly() {
+        RingConfig config = new RingConfig(CAPACITY, MAX);
+        SharedRing shared = SharedRing.allocate(config, 0);
+        shared.scribble(PRODUCER_POSITION_OFFSET, 128);
+        shared.scribble(CONSUMER_POSITION_OFFSET, 128);
+        shared.scribble(HEADER_LENGTH + 128, packHeader(120, 0));            // [128, 256): to the region end
+        shared.scribble(HEADER_LENGTH, END_MARKER);                          // 256: index 0
+        assertEquals(256, new RingProducer(shared, config, null).position());
+        shared.scribble(HEADER_LENGTH, packHeader(112, 0));                  // [256, 376)
+        shared.scribble(HEADER_LENGTH + 120, END_MARKER);                    // its slot ends at 128 + 256
+        assertEquals(376, new RingProducer(shared, config, null).position(), "a full ring is not refused");
+        shared.scribble(HEADER_LENGTH + 120, packHeader(0, 0));              // one record more: past the lap
+        assertTrue(assertThrows(RingCorruptedException.class, () -> new RingProducer(shared, config, null))
+                .getMessage().contains("recovery scan"));
+
+        SharedRing crossing = SharedRing.allocate(config, 0);
+        crossing.scribble(PRODUCER_POSITION_OFFSET, 240);
+        crossing.scribble(CONSUMER_POSITION_OFFSET, 240);
+        crossing.scribble(HEADER_LENGTH + 240, packHeader(16, 0));           // 24 bytes where 16 are left
+        crossing.scribble(HEADER_LENGTH + 8, END_MARKER);                    // where it would end
+        assertTrue(assertThrows(RingCorruptedException.class, () -> new RingProducer(crossing, config, null))
+                .getMessage().contains("recovery scan"));
+    }
+
     // ---- random garbage ---------------------------------------------------------------------------
 
     /**
