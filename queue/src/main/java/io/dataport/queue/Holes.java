@@ -2,6 +2,8 @@ package io.dataport.queue;
 
 import static io.dataport.queue.RingLayout.*;
 
+import java.util.Arrays;
+
 /**
  * The hole table of a ring and the producer's copy of it (docs/decisions/0901,
  * {@code spec/RingFencing.tla}: RecordHole, ReleaseHoles, TryClaim's padding over holes).
@@ -21,6 +23,12 @@ import static io.dataport.queue.RingLayout.*;
  * A hole is rounded outwards to units: a larger hole is only conservative. Slots are taken with a
  * compare-and-set from 0 and freed with a compare-and-set to 0. The words are peer input: a hole
  * outside the data region poisons the producer that reads it.
+ *
+ * <h2>The largest gap (decision 1801)</h2>
+ * A hole lives until the holder it fenced comes back, which may be never (a paused VM may resume at
+ * any time, so no hole can expire). A record can only be placed in a gap between holes; one larger
+ * than every gap would make the producer pad round the ring for ever. {@link #load} therefore also
+ * computes {@link #largestGap}, and the producer refuses a claim of a record larger than it.
  */
 final class Holes {
     private static final int FIELD_BITS = 24;
@@ -29,15 +37,26 @@ final class Holes {
     private final SharedRing ring;
     private final int capacity;
     private final int mask;
+    private final int lapPrefix;
     private final int unitShift;
     private final int[] starts = new int[HOLE_SLOTS];
     private final int[] lengths = new int[HOLE_SLOTS];
+    /** Scratch for {@link #computeLargestGap}: a hole's piece before the region end, {@code from << 32 | to}. */
+    private final long[] pieces = new long[HOLE_SLOTS];
     private int count;
+    private int largestGap;
 
+    /** The hole copy of a ring without a lap prefix (a ring file, an in-memory ring). */
     Holes(SharedRing ring, int capacity) {
+        this(ring, capacity, 0);
+    }
+
+    /** The hole copy of a ring whose laps start with {@code lapPrefix} bytes that hold no record. */
+    Holes(SharedRing ring, int capacity, int lapPrefix) {
         this.ring = ring;
         this.capacity = capacity;
         this.mask = capacity - 1;
+        this.lapPrefix = lapPrefix;
         this.unitShift = unitShift(capacity);
     }
 
@@ -98,8 +117,9 @@ final class Holes {
     }
 
     /**
-     * Re-reads the table into this copy (at attach, and once per lap: a stale copy only pads more).
-     * Returns the problem with a word that is not a hole of this ring, or null.
+     * Re-reads the table into this copy (at attach, and once per lap: a stale copy only pads more)
+     * and computes the {@link #largestGap} of the holes read. Returns the problem with a word that is
+     * not a hole of this ring, or null.
      */
     String load() {
         count = 0;
@@ -118,11 +138,53 @@ final class Holes {
             lengths[count] = (int) length;
             count++;
         }
+        largestGap = computeLargestGap();
         return null;
     }
 
     boolean isEmpty() {
         return count == 0;
+    }
+
+    /** The number of holes in this copy. */
+    int count() {
+        return count;
+    }
+
+    /**
+     * The largest gap of the last {@link #load}: the length of the largest range of data indices
+     * {@code [a, b)} inside {@code [lapPrefix, capacity)} that holds no index any hole covers. It
+     * may end at the region end ({@code b = capacity}: a record may end there) or at a hole's start.
+     * With no holes it is {@code capacity - lapPrefix}. A record of at most this many bytes (its
+     * {@link RingLayout#recordSize}) fits in it; a larger one fits nowhere, on any lap.
+     */
+    int largestGap() {
+        return largestGap;
+    }
+
+    /**
+     * Computes {@link #largestGap}. A hole covers the indices {@code start .. start + length - 1}
+     * modulo the capacity: a piece before the region end, clipped to {@code [lapPrefix, capacity)},
+     * and, when it wraps, a part {@code [0, start + length - capacity)} at the lap's start, which
+     * covers the lap from the prefix up to its end when that lies past the prefix. The sweep thus
+     * starts at the prefix or past the farthest wrapped part, then takes the pieces in order of
+     * start: a gap runs from the farthest end seen so far to the next piece's start, and the last
+     * one to the region end. (A piece inside the prefix ends at or before the sweep's start.)
+     */
+    private int computeLargestGap() {
+        long cursor = lapPrefix;
+        for (int i = 0; i < count; i++) {
+            long end = (long) starts[i] + lengths[i];
+            pieces[i] = (long) Math.max(starts[i], lapPrefix) << 32 | Math.min(end, capacity);
+            cursor = Math.max(cursor, end - capacity);           // the part that wraps into the lap's start
+        }
+        Arrays.sort(pieces, 0, count);
+        long largest = 0;
+        for (int i = 0; i < count; i++) {
+            largest = Math.max(largest, (pieces[i] >>> 32) - cursor);
+            cursor = Math.max(cursor, pieces[i] & 0xFFFF_FFFFL);
+        }
+        return (int) Math.max(largest, capacity - cursor);
     }
 
     /**

@@ -134,7 +134,7 @@ public final class RingProducer extends RingEnd {
     private RingProducer(SharedRing ring, RingConfig config, Runnable release, long epoch, boolean predecessorsGone) {
         super(ring, config, release);
         this.claim = new ClaimedRecord(ring, this);
-        this.holes = new Holes(ring, capacity);
+        this.holes = new Holes(ring, capacity, lapPrefix);
         this.epoch16 = (int) epoch & EPOCH_MASK;
         this.ourEndMarker = endMarker(epoch16);
         this.chunk = Math.max(RECORD_ALIGNMENT, Math.min(capacity / 16, 64 * 1024));
@@ -230,6 +230,13 @@ public final class RingProducer extends RingEnd {
      * {@code type} ({@code >= 0}). Returns the record to write in place, or {@code null} when the
      * ring is full. Exactly one of {@link #commit}, {@link #commitBatched} or {@link #abort} must follow.
      * A full ring can be full of our own batched records: {@link #publish} before waiting for room.
+     *
+     * @throws RegionException when the record fits in no gap between the holes that takeovers of a
+     *     region's ring left ({@link RingLayout#recordSize} of {@code length} larger than the largest
+     *     gap; decision 1801). Nothing was written, and the end stays usable for smaller records;
+     *     the message gives the largest payload that fits. The holes go when their holders come
+     *     back, or with a reset of the region when no peer runs ({@code dataport region zero}).
+     *     Also when this end lost its role ("lost its role").
      */
     public ClaimedRecord tryClaim(int length, int type) {
         checkUsable();
@@ -262,6 +269,21 @@ public final class RingProducer extends RingEnd {
                 }
                 if (paddings > 2 * HOLE_SLOTS + 2) {
                     poison("the hole table leaves no room for a record of " + size + " bytes");
+                }
+                // Decision 1801. A record larger than every gap between the holes fits nowhere, on
+                // any lap: the steps below would pad round the ring for ever. Refuse it now, on the
+                // first pass before any store (and after a reload, which in a ring we hold only
+                // drops holes). A record that fits the largest gap [a, b) is placed by the steps
+                // below, at a at the latest (from an index past a, paddings reach the region end and
+                // the next lap starts at the prefix, at or before a): every padding from an index x
+                // before a ends at or before a. Over a hole it ends at the hole's end, and that hole
+                // cannot reach past a without covering a; to the region end only when the record
+                // does not fit before it, yet it fits before b <= capacity from a > x; to the start
+                // of a hole the record would overlap, which lies below x + size < a + (b - a) = b
+                // and holds no index of [a, b), so at or before a. At a no hole covers the index
+                // or starts within the record, and the record fits before b: no padding is due.
+                if (size > holes.largestGap()) {
+                    throw noGap(size);
                 }
             }
             int pad = paddingAt(index, size, toEnd);
@@ -301,6 +323,15 @@ public final class RingProducer extends RingEnd {
             }
             tail += pad;
         }
+    }
+
+    /** The refusal of a claim of a record of {@code size} bytes that fits in no gap between the holes. */
+    private RegionException noGap(int size) {
+        int gap = holes.largestGap();
+        return new RegionException("a record of " + size + " bytes fits in no gap between the " + holes.count()
+                + " holes takeovers left (largest gap " + gap + " bytes): send records of at most "
+                + Math.max(gap - RECORD_HEADER_LENGTH, 0) + " payload bytes, or reset the region when no peer"
+                + " runs (dataport region zero)");
     }
 
     /**

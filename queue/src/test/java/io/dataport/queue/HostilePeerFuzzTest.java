@@ -1449,6 +1449,18 @@ class HostilePeerFuzzTest {
                 dead = true;
                 return;
             }
+            if (e instanceof RegionException && fitsNoGap(claimSize)) {  // decision 1801: refused, the end stays usable
+                check(!victim.lostRole() && !victim.isPoisoned() && !victim.hasOpenClaim(),
+                        "refused a record that fits no gap by losing its role, poisoning or with a claim open");
+                check(e.getMessage().equals("a record of " + claimSize + " bytes fits in no gap between the " + holes.size()
+                        + " holes takeovers left (largest gap " + largestGap() + " bytes): send records of at most "
+                        + Math.max(largestGap() - 8, 0) + " payload bytes, or reset the region when no peer runs"
+                        + " (dataport region zero)"), "refusal message: " + e.getMessage());
+                if (offering) {
+                    committed.pollLast();                // the offer's record was never committed
+                }
+                return;
+            }
             check(rereadDue < 0, "a padding CAS failed and the producer threw without re-reading the slot");
             boolean stop = casFailed || slotRefused;
             boolean corrupt = readRejected || badHole != null || stepsThisCall > 2 * HOLE_SLOTS + 2 && !holes.isEmpty()
@@ -1550,9 +1562,41 @@ class HostilePeerFuzzTest {
             return false;
         }
 
+        /**
+         * The largest gap between the holes of the victim's copy (decision 1801; no lap prefix here):
+         * from the region's start or a hole's end that no hole covers, to the nearest hole start ahead
+         * or the region end. Computed apart from {@code Holes}, the way the layout states it.
+         */
+        private int largestGap() {
+            List<Integer> froms = new ArrayList<>();
+            froms.add(0);
+            for (int[] hole : holes) {
+                froms.add((hole[0] + hole[1]) & (capacity - 1));
+            }
+            int largest = 0;
+            for (int from : froms) {
+                if (inHole(from, HOLE_UNIT)) {
+                    continue;
+                }
+                int gap = capacity - from;
+                for (int[] hole : holes) {
+                    gap = Math.min(gap, (hole[0] - from) & (capacity - 1));
+                }
+                largest = Math.max(largest, gap);
+            }
+            return largest;
+        }
+
+        /** A record larger than every gap between the holes of the victim's copy: its claim must be refused (decision 1801). */
+        private boolean fitsNoGap(int size) {
+            return size > 0 && !holes.isEmpty() && size > largestGap();
+        }
+
         /** A refusal must be true by the consumer position the victim read, in this very call, at the tail its paddings left. */
         private void checkFull(int length) {
             check(readsThisCall > 0, "answered full from its cached consumer position without re-reading it");
+            check(!fitsNoGap(recordSize(length)), "answered full for a record of " + recordSize(length) + " bytes that"
+                    + " fits in no gap between the holes (largest gap " + largestGap() + "): it pads round the ring for ever");
             long needed = needed(cursorTail, recordSize(length));
             check(cursorTail + needed - acquiredC > capacity, "refused a record of " + length + " bytes with room: tail "
                     + cursorTail + ", consumer " + acquiredC + ", holes " + holes.size());

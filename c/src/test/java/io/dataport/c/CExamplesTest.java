@@ -1,0 +1,45 @@
+package io.dataport.c;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The programs the C build makes besides the interop tool, run under AddressSanitizer and UBSan:
+ * the example of docs/c.md (extracted from the document by the Makefile, so the document stays
+ * true) and {@code hooks-check}, the library built with {@code -DDP_PLATFORM_HOOKS} as for a
+ * platform without POSIX (a native CAmkES component, docs/c.md "On seL4/CAmkES").
+ */
+class CExamplesTest {
+
+    @Test
+    void theExampleOfTheDocumentRunsAndPrintsItsThreeRecords() throws Exception {
+        Path example = CBuild.peer().resolveSibling("example");
+        long before = exampleFolders();
+        CPeer run = CPeer.start(example);
+        assertEquals("5 bytes, type 7: hello", run.next(), run.describe());
+        assertEquals("6 bytes, type 0: over a", run.next(), run.describe());
+        assertEquals("6 bytes, type 0: region", run.next(), run.describe());
+        assertEquals("3 records", run.next(), run.describe());
+        run.expectExit(0);
+        assertTrue(exampleFolders() <= before, "the example left a dataport-example-* folder in /dev/shm");
+    }
+
+    @Test
+    void theLibraryBuildsAndRunsWithPlatformHooksInsteadOfPosix() throws Exception {
+        Path check = CBuild.peer().resolveSibling("hooks-check");
+        CPeer run = CPeer.start(check);
+        String line = run.next();
+        assertTrue(line.startsWith("hooks ok ("), line + "; " + run.describe());
+        run.expectExit(0);
+    }
+
+    /** Folders named like the example's temporary folder in /dev/shm. */
+    private static long exampleFolders() throws java.io.IOException {
+        try (var entries = Files.list(ShmDir.SHM)) {
+            return entries.filter(p -> p.getFileName().toString().startsWith("dataport-example-")).count();
+        }
+    }
+}
