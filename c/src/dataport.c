@@ -1146,10 +1146,27 @@ static uint64_t await_bound(const dp_notifier *notifier, uint64_t deadline) {
     return left;
 }
 
-/* SetNeedsWakeup: our next sleep number (never 0) in our flag. */
-static void set_needs_wakeup(dp_wakeup *w, uint8_t *header, uint32_t own_flag) {
-    w->sleep_number = w->sleep_number == 0xFFFFFFFFu ? 1 : w->sleep_number + 1;
+/*
+ * One idle step of a blocking call, the sleeper's half of the protocol: the first 16 steps of a
+ * streak only yield; then SetNeedsWakeup (our next sleep number, never 0, in our flag), Fence,
+ * Recheck (`has_work`: the peer's word), Sleep on the notifier only if there is still nothing to
+ * do, and Clear. Either the recheck sees the peer's publication or the peer's read after its own
+ * fence sees our flag and kicks (the Dekker pattern; a polling notifier's sleep ends by itself).
+ */
+static void idle_step(dp_wakeup *w, uint8_t *header, uint32_t own_flag, uint32_t streak, int (*has_work)(void *end),
+                      void *end, const dp_notifier *notifier, uint64_t deadline) {
+    if (streak < 16) {
+        yield_cpu();
+        return;
+    }
+    w->sleep_number = w->sleep_number == 0xFFFFFFFFu ? 1 : w->sleep_number + 1;      /* SetNeedsWakeup */
     write_needs_wakeup(header, own_flag, w->sleep_number);
+    full_fence();                                                                     /* Fence */
+    if (!has_work(end)) {                                                             /* Recheck */
+        w->sleeps++;
+        notifier->await(notifier->context, await_bound(notifier, deadline));         /* Sleep */
+    }
+    write_needs_wakeup(header, own_flag, 0);                                          /* Clear */
 }
 
 /* ---- 7. The producer (Java RingProducer, Frontier, Holes; spec/DataportRing.tla, RingFencing.tla) */
@@ -1737,7 +1754,8 @@ int dp_producer_offer(dp_producer *p, const void *source, uint32_t length, int32
 }
 
 /* Recheck for a blocked claim: is there room now for the record it waits to fit? */
-static int producer_has_work(dp_producer *p) {
+static int producer_has_work(void *end) {
+    dp_producer *p = end;
     if (refresh_consumer_position(p) < 0) {
         return 1;                               /* the next claim reports the corruption */
     }
@@ -1762,18 +1780,9 @@ int dp_producer_claim_wait(dp_producer *p, uint32_t length, int32_t type, uint8_
             return say(p->error, p->name, DP_ERR_TIMEOUT, "no room for a record of %u bytes within %llu ms", length,
                        (unsigned long long)(timeout_ns / 1000000));
         }
-        if (idle < 16) {
-            yield_cpu();
-            continue;
-        }
-        p->waiting_for = (uint32_t)record_size(length);            /* SetNeedsWakeup, Fence, Recheck, Sleep */
-        set_needs_wakeup(&p->wakeup, p->ring.header, PRODUCER_NEEDS_WAKEUP_OFFSET);
-        full_fence();
-        if (!producer_has_work(p)) {
-            p->wakeup.sleeps++;
-            notifier->await(notifier->context, await_bound(notifier, deadline));
-        }
-        write_needs_wakeup(p->ring.header, PRODUCER_NEEDS_WAKEUP_OFFSET, 0);            /* Clear */
+        p->waiting_for = (uint32_t)record_size(length);
+        idle_step(&p->wakeup, p->ring.header, PRODUCER_NEEDS_WAKEUP_OFFSET, idle, producer_has_work, p, notifier,
+                  deadline);
     }
 }
 
@@ -1948,7 +1957,8 @@ int dp_consumer_poll(dp_consumer *c, dp_handler handler, void *context, int limi
 }
 
 /* Recheck: one acquire load of the next header. */
-static int consumer_has_work(const dp_consumer *c) {
+static int consumer_has_work(void *end) {
+    const dp_consumer *c = end;
     return !is_end_marker(read_header_word(&c->ring, (uint32_t)skip_prefix(&c->ring, c->head) & c->ring.mask));
 }
 
@@ -1967,17 +1977,8 @@ int dp_consumer_take(dp_consumer *c, dp_handler handler, void *context, int limi
             return say(c->error, c->name, DP_ERR_TIMEOUT, "no record arrived within %llu ms",
                        (unsigned long long)(timeout_ns / 1000000));
         }
-        if (idle < 16) {
-            yield_cpu();
-            continue;
-        }
-        set_needs_wakeup(&c->wakeup, c->ring.header, CONSUMER_NEEDS_WAKEUP_OFFSET);   /* SetNeedsWakeup */
-        full_fence();                                                                   /* Fence */
-        if (!consumer_has_work(c)) {                                                    /* Recheck */
-            c->wakeup.sleeps++;
-            notifier->await(notifier->context, await_bound(notifier, deadline));       /* Sleep */
-        }
-        write_needs_wakeup(c->ring.header, CONSUMER_NEEDS_WAKEUP_OFFSET, 0);           /* Clear */
+        idle_step(&c->wakeup, c->ring.header, CONSUMER_NEEDS_WAKEUP_OFFSET, idle, consumer_has_work, c, notifier,
+                  deadline);
     }
 }
 

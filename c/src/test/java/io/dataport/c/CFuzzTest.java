@@ -31,7 +31,15 @@ class CFuzzTest {
         CBuild.Result built = CBuild.run(make, module);
         assertEquals(0, built.exit(), "the fuzz target did not build (clang's libFuzzer comes with Debian's"
                 + " libclang-rt-14-dev): " + String.join(" ", make) + "\n" + CBuild.tail(built.output(), 40));
-        Path corpus = Files.createDirectories(out.resolve("corpus"));
+        Path corpus = out.resolve("corpus");                  // fresh: the run depends on the seed alone
+        if (Files.exists(corpus)) {
+            try (var old = Files.list(corpus)) {
+                for (Path p : old.toList()) {
+                    Files.delete(p);
+                }
+            }
+        }
+        Files.createDirectories(corpus);
         System.out.println("fuzzing the C library for " + SECONDS + " s, seed " + SEED
                 + " (-Ddataport.fuzz.seed, -Ddataport.fuzz.seconds)");
         List<String> run = List.of(out.resolve("fuzz-region").toString(), "-seed=" + SEED,

@@ -13,8 +13,6 @@ import io.dataport.queue.RingProducer;
 import io.dataport.queue.WaitStrategy;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -34,36 +32,20 @@ class HoleInteropTest {
     private static final long STREAM = 1801;
     private static final long HUNG_NANOS = TimeUnit.SECONDS.toNanos(CPeer.HUNG_SECONDS);
 
-    private Path tool;
-    private ShmDir dir;
-    private final List<CPeer> peers = new ArrayList<>();
-    private final List<Region> abandoned = new ArrayList<>();
+    private Peers peers;
 
     @BeforeEach
     void setUp() {
-        tool = CBuild.peer();
-        dir = ShmDir.create("dataport-holes-");
+        peers = new Peers("dataport-holes-");
     }
 
     @AfterEach
     void tearDown() throws InterruptedException {
-        try {
-            for (CPeer p : peers) {
-                p.destroy();
-            }
-            for (CPeer p : peers) {
-                p.assertNoSanitizerReport();
-            }
-        } finally {
-            abandoned.forEach(Region::close);
-            dir.close();
-        }
+        peers.close();
     }
 
     private CPeer c(String... args) {
-        CPeer peer = CPeer.start(tool, args);
-        peers.add(peer);
-        return peer;
+        return peers.c(args);
     }
 
     /** The first record number at or after {@code from} whose stream length is (or is not) the max, with the parity asked. */
@@ -83,13 +65,11 @@ class HoleInteropTest {
         long small = find(max, big + 1, false, 1);
         System.out.println("HoleInteropTest: stream " + STREAM + ", record " + big + " has the max length " + max
                 + ", record " + small + " is short");
-        Path file = dir.resolve("pair-0-1.region");
-        Region.createFile(file, BIG.size());
+        Path file = peers.region(BIG);
         try (Region consumers = Region.open(file, BIG, RegionOptions.defaults());
              RingConsumer in = consumers.attachConsumer(0)) {
             // The producer that dies: no keeper, so its lease stops beating when it is abandoned.
-            Region dead = Region.open(file, BIG, RegionOptions.defaults().withKeeper(false));
-            abandoned.add(dead);
+            Region dead = peers.abandon(Region.open(file, BIG, RegionOptions.defaults().withKeeper(false)));
             RingProducer p = dead.attachProducer(0);
             RecordStream.Checker checker = new RecordStream.Checker(STREAM, max, 0);
             for (long k = 0; k < big; k++) {
@@ -138,8 +118,7 @@ class HoleInteropTest {
         int max = BIG.rings().get(0).maxRecordLength();
         long big = find(max, 2, true, 0);
         System.out.println("HoleInteropTest: stream " + STREAM + ", record " + big + " has the max length " + max);
-        Path file = dir.resolve("pair-0-1.region");
-        Region.createFile(file, BIG.size());
+        Path file = peers.region(BIG);
         try (Region consumers = Region.open(file, BIG, RegionOptions.defaults());
              RingConsumer in = consumers.attachConsumer(0)) {
             // A C producer that dies with record `big` (max length) committed and not published:

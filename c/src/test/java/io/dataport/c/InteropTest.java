@@ -20,8 +20,6 @@ import java.nio.channels.FileChannel;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
@@ -56,31 +54,16 @@ class InteropTest {
     static final int SHORT_RECORD = 4095;
     private static final Pattern SLEEPS = Pattern.compile("(consumed|produced) (\\d+) sleeps (\\d+)\\b.*");
 
-    private Path tool;
-    private ShmDir dir;
-    private final List<CPeer> peers = new ArrayList<>();
-    /** Regions of Java ends abandoned on purpose (a simulated crash): closed (the file only) at the end. */
-    private final List<Region> abandoned = new ArrayList<>();
+    private Peers peers;
 
     @BeforeEach
     void setUp() {
-        tool = CBuild.peer();
-        dir = ShmDir.create("dataport-interop-");
+        peers = new Peers("dataport-interop-");
     }
 
     @AfterEach
     void tearDown() throws InterruptedException {
-        try {
-            for (CPeer p : peers) {
-                p.destroy();
-            }
-            for (CPeer p : peers) {
-                p.assertNoSanitizerReport();
-            }
-        } finally {
-            abandoned.forEach(Region::close);
-            dir.close();
-        }
+        peers.close();
     }
 
     // ---------------------------------------------------------------- records both ways
@@ -234,7 +217,7 @@ class InteropTest {
         Path file = region(BIG);
         // The Java producer that crashes: no keeper, so its lease stops beating when it stops.
         Region crashed = Region.open(file, BIG, RegionOptions.defaults().withKeeper(false));
-        abandoned.add(crashed);
+        peers.abandon(crashed);
         RingProducer p = crashed.attachProducer(0);
         CPeer c = c("consume", "--region", file.toString(), "--count", Integer.toString(total), "--seed", Long.toString(seed));
         assertEquals("attached epoch 1", c.await("attached epoch"), c.describe());
@@ -331,7 +314,7 @@ class InteropTest {
         assertEquals("attached epoch 1", p.await("attached epoch"), p.describe());
         // The Java consumer that crashes: no keeper, so its lease stops beating when it stops.
         Region crashed = Region.open(file, BIG, RegionOptions.defaults().withKeeper(false));
-        abandoned.add(crashed);
+        peers.abandon(crashed);
         RingConsumer c = crashed.attachConsumer(0);
         RecordStream.Checker checker = new RecordStream.Checker(seed, c.maxRecordLength(), 0);
         consume(c, checker, 500, 16, p);      // each poll acknowledges its records when it returns
@@ -367,7 +350,7 @@ class InteropTest {
         assertEquals(RecordStream.length(seed, 0, BIG.rings().get(0).maxRecordLength()), (int) header, "record 0's length");
         assertEquals(RecordStream.type(seed, 0), (int) (header >>> 32), "record 0's type");
         writeLong(file, at, (header & 0xFFFF_FFFFL) | ((long) -7 << 32)); // type -7: neither a record, a padding nor END
-        Path copy = dir.copy(file, "copy.region");
+        Path copy = peers.dir().copy(file, "copy.region");
 
         CPeer c = c("poll-all", "--region", file.toString());
         String refused = c.await("refused: ");
@@ -390,7 +373,7 @@ class InteropTest {
         long word = readLong(file, 40);
         assertEquals(7L, word, "the directory's tag");
         writeLong(file, 40, word ^ 0x01); // the tag's first byte: the checksum no longer matches
-        Path copy = dir.copy(file, "copy.region");
+        Path copy = peers.dir().copy(file, "copy.region");
 
         CPeer c = c("poll-all", "--region", file.toString());
         String refused = c.await("refused: ");
@@ -433,17 +416,12 @@ class InteropTest {
         }
     }
 
-    /** A fresh zero-filled region file (0600) for {@code geometry}. */
     Path region(RegionGeometry geometry) {
-        Path file = dir.resolve("pair-0-1.region");
-        Region.createFile(file, geometry.size());
-        return file;
+        return peers.region(geometry);
     }
 
     CPeer c(String... args) {
-        CPeer peer = CPeer.start(tool, args);
-        peers.add(peer);
-        return peer;
+        return peers.c(args);
     }
 
     /**
