@@ -324,6 +324,12 @@ static void yield_cpu(void) {
 }
 #endif
 
+/* Now + timeout, saturating: a timeout of UINT64_MAX waits for ever instead of wrapping. */
+static uint64_t deadline_after(uint64_t timeout_ns) {
+    uint64_t now = now_ns();
+    return timeout_ns > UINT64_MAX - now ? UINT64_MAX : now + timeout_ns;
+}
+
 /* How long a claimant waits between two observations: timeout / 50, in [1 ms, 100 ms] (Java RegionOptions). */
 static uint64_t observation_pause(uint64_t timeout) {
     uint64_t p = timeout / 50;
@@ -1054,6 +1060,9 @@ static int check_usable(int state, int closed, dp_lease *lease, char *error, con
     if (closed) {
         return say(error, name, DP_ERR_ARGUMENT, "this ring end is closed");
     }
+    if (lease->word == NULL) {
+        return say(error, name, DP_ERR_ARGUMENT, "this ring end was never attached");
+    }
     if (lease->auto_beat && coarse_ns() >= lease->next_beat_ns) {
         lease_beat(lease);
     }
@@ -1767,7 +1776,7 @@ int dp_producer_claim_wait(dp_producer *p, uint32_t length, int32_t type, uint8_
     if (notifier == NULL || notifier->await == NULL) {
         return say(p->error, p->name, DP_ERR_ARGUMENT, "no notifier to sleep on (dp_notifier_polling gives one)");
     }
-    uint64_t deadline = now_ns() + timeout_ns;
+    uint64_t deadline = deadline_after(timeout_ns);
     for (uint32_t idle = 0;; idle++) {
         int status = dp_producer_claim(p, length, type, payload);
         if (status != DP_FULL) {
@@ -1791,8 +1800,9 @@ void dp_producer_wake_peer_with(dp_producer *p, const dp_notifier *notifier) {
 }
 
 int dp_producer_beat(dp_producer *p) {
-    if (p->state != 0 || p->closed) {
-        return p->state != 0 ? p->state : say(p->error, p->name, DP_ERR_ARGUMENT, "this ring end is closed");
+    if (p->state != 0 || p->closed || p->lease.word == NULL) {
+        return p->state != 0 ? p->state
+               : say(p->error, p->name, DP_ERR_ARGUMENT, "this ring end is closed or was never attached");
     }
     return lease_beat(&p->lease) ? DP_OK : producer_lose(p, LEASE_LOST);
 }
@@ -1819,7 +1829,8 @@ uint64_t dp_producer_sleeps(const dp_producer *p) {
 
 /* Close: the hint moves to the frontier, the reservation shrinks back to it, then the lease is freed. */
 int dp_producer_close(dp_producer *p) {
-    if (p->closed) {
+    if (p->closed || p->lease.word == NULL) {
+        p->closed = 1;
         return DP_OK;
     }
     if (p->state == 0 && !p->lease.lost && publish_hint(p) == DP_OK) {
@@ -1967,7 +1978,7 @@ int dp_consumer_take(dp_consumer *c, dp_handler handler, void *context, int limi
     if (notifier == NULL || notifier->await == NULL) {
         return say(c->error, c->name, DP_ERR_ARGUMENT, "no notifier to sleep on (dp_notifier_polling gives one)");
     }
-    uint64_t deadline = now_ns() + timeout_ns;
+    uint64_t deadline = deadline_after(timeout_ns);
     for (uint32_t idle = 0;; idle++) {
         int count = dp_consumer_poll(c, handler, context, limit);
         if (count != 0) {
@@ -1987,8 +1998,9 @@ void dp_consumer_wake_peer_with(dp_consumer *c, const dp_notifier *notifier) {
 }
 
 int dp_consumer_beat(dp_consumer *c) {
-    if (c->state != 0 || c->closed) {
-        return c->state != 0 ? c->state : say(c->error, c->name, DP_ERR_ARGUMENT, "this ring end is closed");
+    if (c->state != 0 || c->closed || c->lease.word == NULL) {
+        return c->state != 0 ? c->state
+               : say(c->error, c->name, DP_ERR_ARGUMENT, "this ring end is closed or was never attached");
     }
     return lease_beat(&c->lease) ? DP_OK : lose(&c->state, c->error, c->name, LEASE_LOST);
 }

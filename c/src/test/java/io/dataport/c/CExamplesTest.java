@@ -9,8 +9,11 @@ import org.junit.jupiter.api.Test;
 /**
  * The programs the C build makes besides the interop tool, run under AddressSanitizer and UBSan:
  * the example of docs/c.md (extracted from the document by the Makefile, so the document stays
- * true) and {@code hooks-check}, the library built with {@code -DDP_PLATFORM_HOOKS} as for a
- * platform without POSIX (a native CAmkES component, docs/c.md "On seL4/CAmkES").
+ * true), {@code hooks-check}, the library built with {@code -DDP_PLATFORM_HOOKS} as for a
+ * platform without POSIX (a native CAmkES component, docs/c.md "On seL4/CAmkES"), and
+ * {@code api-check}, the library's answers to mistakes (83 checks: bad arguments, calls out of
+ * order, ends never attached or closed, a region that is not what was asked for, roles held and
+ * taken over, the one late commit fencing allows).
  */
 class CExamplesTest {
 
@@ -33,6 +36,15 @@ class CExamplesTest {
         CPeer run = CPeer.start(check);
         String line = run.next();
         assertTrue(line.startsWith("hooks ok ("), line + "; " + run.describe());
+        run.expectExit(0);
+    }
+
+    @Test
+    void theLibraryAnswersEveryMistakeWithItsDocumentedStatusAndOneLine() throws Exception {
+        Path check = CBuild.peer().resolveSibling("api-check");
+        CPeer run = CPeer.start(check);
+        String line = run.next();
+        assertTrue(line.startsWith("api ok ("), line + "; " + run.describe());
         run.expectExit(0);
     }
 
