@@ -239,6 +239,15 @@ static uint32_t stream_max(const args *a, uint32_t ring_max) {
     return a->max_length != 0 && a->max_length < ring_max ? a->max_length : ring_max;
 }
 
+/* After an attach: refused (exit 4) with the end's message, or the line "attached epoch E". */
+static void attached(int status, const char *error, uint64_t epoch) {
+    if (status != DP_OK) {
+        refused(status, error);
+    }
+    printf("attached epoch %" PRIu64 "\n", epoch);
+    fflush(stdout);
+}
+
 /* ---- produce ---- */
 
 static int produce(const args *a) {
@@ -246,11 +255,7 @@ static int produce(const args *a) {
     open_region(&region, a, a->region, a->tag, a->holder, 1);
     dp_producer p;
     int status = dp_producer_attach(&p, &region, a->ring);
-    if (status != DP_OK) {
-        refused(status, p.error);
-    }
-    printf("attached epoch %" PRIu64 "\n", dp_producer_lease_epoch(&p));
-    fflush(stdout);
+    attached(status, p.error, dp_producer_lease_epoch(&p));
     announcing blocked = {"blocked", 0};
     dp_notifier notifier = announcing_notifier(&blocked, a);
     uint32_t max = stream_max(a, dp_producer_max_record_length(&p));
@@ -329,12 +334,8 @@ static int consume(const args *a) {
     dp_region region;
     open_region(&region, a, a->region, a->tag, a->holder, 1);
     dp_consumer c;
-    int status = dp_consumer_attach(&c, &region, a->ring);
-    if (status != DP_OK) {
-        refused(status, c.error);
-    }
-    printf("attached epoch %" PRIu64 "\n", dp_consumer_lease_epoch(&c));
-    fflush(stdout);
+    int status = dp_consumer_attach(&c, &region, a->ring);      /* before the epoch is read: a sequence point */
+    attached(status, c.error, dp_consumer_lease_epoch(&c));
     announcing waiting = {"waiting", 0};
     dp_notifier notifier = announcing_notifier(&waiting, a);
     checker check = {a->seed, a->start, stream_max(a, region.geometry.rings[a->ring].max_record_length), 0, 0,

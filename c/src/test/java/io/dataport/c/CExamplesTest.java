@@ -32,19 +32,19 @@ class CExamplesTest {
 
     @Test
     void theLibraryBuildsAndRunsWithPlatformHooksInsteadOfPosix() throws Exception {
-        Path check = CBuild.peer().resolveSibling("hooks-check");
-        CPeer run = CPeer.start(check);
-        String line = run.next();
-        assertTrue(line.startsWith("hooks ok ("), line + "; " + run.describe());
-        run.expectExit(0);
+        runsAndSays("hooks-check", "hooks ok (");
     }
 
     @Test
     void theLibraryAnswersEveryMistakeWithItsDocumentedStatusAndOneLine() throws Exception {
-        Path check = CBuild.peer().resolveSibling("api-check");
-        CPeer run = CPeer.start(check);
+        runsAndSays("api-check", "api ok (");
+    }
+
+    /** Runs the C build's {@code program}: its first line must start with {@code verdict}, its exit code be 0. */
+    private static void runsAndSays(String program, String verdict) throws InterruptedException {
+        CPeer run = CPeer.start(CBuild.peer().resolveSibling(program));
         String line = run.next();
-        assertTrue(line.startsWith("api ok ("), line + "; " + run.describe());
+        assertTrue(line.startsWith(verdict), line + "; " + run.describe());
         run.expectExit(0);
     }
 
